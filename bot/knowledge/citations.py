@@ -1,0 +1,112 @@
+"""Article citations: parse the forms people and our data write, format the official form.
+
+Understood forms include ``第三十一条``, ``31条``, ``第31条第四项``, ``第三十一条第（四）项``,
+``条例31(四)``, ``第三十六条第三款``, ``复议法 第23条 第1款 第3项`` and ``《行政复议法》第二十条``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.knowledge.numerals import CHINESE_NUMERAL_CHARS, cn_to_int, int_to_cn
+
+_N = rf"[0-9０-９{CHINESE_NUMERAL_CHARS}]+"
+# article, then optional 款 and 项 in their usual spellings
+_CITE_BODY = (
+    rf"(?:第\s*(?P<art>{_N})\s*条|(?P<art2>[0-9０-９]+)\s*条|(?P<art3>[0-9０-９]+)(?=\s*[(（]))"
+    rf"(?:\s*第?\s*(?P<para>{_N})\s*款)?"
+    rf"(?:\s*(?:第\s*[（(]?\s*(?P<item>{_N})\s*[）)]?\s*项|[（(]\s*(?P<item2>{_N})\s*[）)](?:\s*项)?))?"
+)
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A reference to an article, optionally to one 款 (paragraph) and/or 项 (item)."""
+
+    law: str | None  # law id, or None when the text names no law
+    article: int
+    paragraph: int | None = None
+    item: int | None = None
+
+    def label(self) -> str:
+        """Official-style label: 第三十一条第四项, 第三十六条第三款, 第二十三条第一款第三项."""
+        text = f"第{int_to_cn(self.article)}条"
+        if self.paragraph:
+            text += f"第{int_to_cn(self.paragraph)}款"
+        if self.item:
+            text += f"第{int_to_cn(self.item)}项"
+        return text
+
+    def key(self) -> str:
+        """Compact stable key, e.g. ``xinfang_gongzuo_tiaoli:31.1.4`` (0 for absent parts)."""
+        return f"{self.law}:{self.article}.{self.paragraph or 0}.{self.item or 0}"
+
+
+def _num(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.translate(_FULLWIDTH)
+    return cn_to_int(value)
+
+
+class CitationParser:
+    """Finds citations in text, resolving law names and aliases to law ids."""
+
+    def __init__(self, aliases: Mapping[str, str], default_law: str | None = None) -> None:
+        """``aliases`` maps every name and alias (e.g. 条例, 行政复议法) to a law id."""
+        self.aliases = dict(aliases)
+        self.default_law = default_law
+        names = sorted(self.aliases, key=len, reverse=True)
+        law_alt = "|".join(re.escape(n) for n in names) or "(?!)"
+        self._re = re.compile(
+            rf"(?:《?(?:中华人民共和国)?(?P<law>{law_alt})》?\s*)?{_CITE_BODY}"
+        )
+
+    def find(self, text: str, default_law: str | None = None) -> list[Citation]:
+        """All citations in ``text``, in order. A bare 第X条 takes the last law named before it,
+        else ``default_law``."""
+        found: list[Citation] = []
+        current = default_law if default_law is not None else self.default_law
+        for m in self._re.finditer(text):
+            if m.group("law"):
+                current = self.aliases[m.group("law")]
+            art = _num(m.group("art") or m.group("art2") or m.group("art3"))
+            if not art:
+                continue
+            found.append(
+                Citation(
+                    law=current,
+                    article=art,
+                    paragraph=_num(m.group("para")),
+                    item=_num(m.group("item") or m.group("item2")),
+                )
+            )
+        return found
+
+    def parse(self, reference: str) -> Citation:
+        """Parse a single reference that must name its law (as written in knowledge/ data)."""
+        ref = reference.strip()
+        m = self._re.fullmatch(ref)
+        if not m or not m.group("law"):
+            raise ValueError(f"无法解析的条文引用：{reference!r}（应如“条例 第31条 第4项”）")
+        return self.find(ref)[0]
+
+
+def iter_reference_strings(data: object) -> Iterable[str]:
+    """Yield every string under keys named ``grounds``, ``cite``, ``cost_grounds`` or
+    ``articles`` in nested YAML data: the places our data files put article references."""
+    keys = {"grounds", "cite", "cost_grounds", "articles"}
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if key in keys and isinstance(value, list):
+                yield from (v for v in value if isinstance(v, str))
+            elif key in keys and isinstance(value, str):
+                yield value
+            else:
+                yield from iter_reference_strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from iter_reference_strings(value)
