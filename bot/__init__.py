@@ -1,3 +1,3 @@
-"""信访 legal-channel guidance bot: the core (knowledge, triage, channels, practice, storage, CLI)."""
+"""信访 legal-channel guidance bot: knowledge, triage, channels, practice, storage, CLI."""
 
 __version__ = "0.1.0"

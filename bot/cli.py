@@ -226,7 +226,7 @@ def _safe_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 (a malformed URL is reported as it is)
+    except Exception:
         return url
 
 
@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 (never a stack trace for a user)
+    except Exception as exc:
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
         print(f"内部错误：{type(exc).__name__}。加 -v 可查看日志。", file=sys.stderr)
         return 1

@@ -148,7 +148,7 @@ class Calendar:
 def _date_list(value: object, what: str) -> list[date]:
     if value is None:
         return []
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise ValueError(f"{what}: expected a list of dates")
     return [_as_date(v, what) for v in value]
 
@@ -394,7 +394,7 @@ def deadline_for(
 
 def _exceptions(limit: Mapping) -> list[Mapping]:
     raw = limit.get("exceptions") or []
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
+    if isinstance(raw, str | bytes) or not isinstance(raw, Iterable):
         raise ValueError("exceptions must be a list")
     out = []
     for exc in raw:

@@ -185,7 +185,8 @@ class KnowledgeBase:
         key = name.strip().strip("《》").strip()
         law_id = key if key in self._laws else self._aliases.get(key)
         if law_id is None:
-            known = "、".join(law.name.removeprefix("中华人民共和国") for law in self._laws.values())
+            known = "、".join(law.name.removeprefix("中华人民共和国")
+                             for law in self._laws.values())
             raise UnknownLaw(f"未收录“{name}”。已收录：{known}")
         return self._laws[law_id]
 

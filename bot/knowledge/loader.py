@@ -17,6 +17,7 @@ import yaml
 
 from bot.knowledge.citations import Citation, CitationParser, iter_reference_strings
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 FAMILIES = ("行政复议", "诉讼", "仲裁", "信访")
 UNITS = ("day", "month", "year", "none")
 COUNTINGS = ("calendar", "working_day")
@@ -103,11 +104,12 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise KnowledgeDataError(path, "文件", "不是 UTF-8 编码") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else "文件"
-        raise KnowledgeDataError(path, where, f"YAML 语法错误：{getattr(exc, 'problem', exc)}")
+        problem = getattr(exc, "problem", None) or exc
+        raise KnowledgeDataError(path, where, f"YAML 语法错误：{problem}") from None
 
 
 def _req(data: Mapping, key: str, kind: type | tuple, file: Path, entry: str) -> Any:
@@ -321,7 +323,7 @@ def load_calendar_data(path: Path) -> dict[int, dict[str, Any]]:
 
 
 def content_hash(root: Path) -> str:
-    """A hash of every YAML file under ``root``: the knowledge database is rebuilt when it changes."""
+    """A hash of every YAML file under ``root``; the database is rebuilt when it changes."""
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
         digest.update(str(path.relative_to(root)).encode())

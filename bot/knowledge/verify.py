@@ -67,12 +67,14 @@ def compare_with_official(data: KnowledgeData, shared: Path) -> VerifyReport:
                     continue
                 mine = article_plain_text([Paragraph(p["text"], p["items"])
                                            for p in article.paragraphs], version.item_brackets)
-                if mine != official[number]:
-                    at = next((i for i, (a, b) in enumerate(zip(mine, official[number]))
-                               if a != b), min(len(mine), len(official[number])))
+                theirs = official[number]
+                if mine != theirs:
+                    pairs = zip(mine, theirs, strict=False)
+                    at = next((i for i, (a, b) in enumerate(pairs) if a != b),
+                              min(len(mine), len(theirs)))
                     report.problems.append(
                         f"{law.name}（{version.label}）第{number}条与官方文本不一致，"
-                        f"自第{at + 1}字起：库中“{mine[at:at + 12]}”，官方“{official[number][at:at + 12]}”")
+                        f"自第{at + 1}字起：库中“{mine[at:at + 12]}”，官方“{theirs[at:at + 12]}”")
                 else:
                     report.checked += 1
     return report
