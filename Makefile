@@ -17,6 +17,8 @@ KB_INPUTS    := $(shell find knowledge -name '*.yaml' 2>/dev/null)
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+export RASA_TELEMETRY_ENABLED ?= false
 
 .PHONY: help setup knowledge train run test test-fast lint validate clean
 

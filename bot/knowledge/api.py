@@ -207,15 +207,15 @@ class KnowledgeBase:
         note = None
         if not version.in_force:
             current = law.current
+            note = f"这是《{law.name}》{version.label}文本，"
             if current:
-                note = (f"本条引自{law.name}{version.label}文本，该文本已被{current.describe()}的"
-                        f"{current.label}文本取代，不是现行有效的规定")
+                note += f"已被{current.describe()}的新文本（{current.label}）取代，不是现行规定。"
                 if current.note:
-                    note += f"（{current.note}）"
+                    note += current.note.rstrip("。") + "。"
                 if not current.has_text:
-                    note += "。现行文本本库未收录，请以现行官方文本为准"
+                    note += "本库未收录新文本全文，请以现行官方文本为准。"
             else:
-                note = f"本条引自{law.name}{version.label}文本，该文本已不再有效"
+                note += "已经失效。"
         return version, note
 
     # ---- articles ---------------------------------------------------------------------
@@ -320,8 +320,8 @@ class KnowledgeBase:
                         limit: int = 10) -> list[Quote]:
         """Articles of the quoted versions containing the words; best matches first.
 
-        Articles with every word come first, then those with most of them; ties go to
-        信访工作条例 and then to the laws in catalogue order.
+        Articles with every word come first, then those with most of them; among equals the
+        default law (信访工作条例) comes first, then the most occurrences.
         """
         if isinstance(words, str):
             words = words.split()
@@ -339,12 +339,12 @@ class KnowledgeBase:
                 select(t_ver.c.law_id, t_art.c.number, t_art.c.plain)
                 .join(t_ver, t_art.c.version_id == t_ver.c.id)
                 .where(and_(version_filter, word_filter))).all()
-        order = {lid: pos for pos, lid in enumerate(self._laws)}
+        primary = self.citations.default_law
 
         def rank(row: Any) -> tuple:
             hits = sum(1 for t in terms if t in row.plain)
             count = sum(row.plain.count(t) for t in terms)
-            return (-hits, -count, order[row.law_id], row.number)
+            return (-hits, row.law_id != primary, -count, row.law_id, row.number)
 
         best = sorted(rows, key=rank)[:limit]
         return [self._get_article(r.law_id, r.number, None, None, None) for r in best]

@@ -15,9 +15,11 @@ from bot.knowledge.numerals import CHINESE_NUMERAL_CHARS, cn_to_int, int_to_cn
 _N = rf"[0-9０-９{CHINESE_NUMERAL_CHARS}]+"
 # article, then optional 款 and 项 in their usual spellings
 _CITE_BODY = (
-    rf"(?:第\s*(?P<art>{_N})\s*条|(?P<art2>[0-9０-９]+)\s*条|(?P<art3>[0-9０-９]+)(?=\s*[(（]))"
+    rf"(?:第\s*(?P<art>{_N})\s*[条條]|(?P<art2>[0-9０-９]+)\s*[条條]"
+    rf"|(?P<art3>[0-9０-９]+)(?=\s*[(（]))"
     rf"(?:\s*第?\s*(?P<para>{_N})\s*款)?"
-    rf"(?:\s*(?:第\s*[（(]?\s*(?P<item>{_N})\s*[）)]?\s*项|[（(]\s*(?P<item2>{_N})\s*[）)](?:\s*项)?))?"
+    rf"(?:\s*(?:第\s*[（(]?\s*(?P<item>{_N})\s*[）)]?\s*[项項]"
+    rf"|[（(]\s*(?P<item2>{_N})\s*[）)](?:\s*[项項])?))?"
 )
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 

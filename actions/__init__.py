@@ -1,0 +1,1 @@
+"""Custom actions of the Rasa bot (run with ``rasa run actions``)."""
