@@ -220,6 +220,55 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_text_arg(value: str) -> str:
+    """The text argument, or standard input for ``-``; bad bytes are replaced, not fatal."""
+    if value != "-":
+        return value
+    data = sys.stdin.buffer.read()
+    if b"\x00" in data:
+        raise CliError("输入看起来是二进制文件，请输入文字")
+    return data.decode("utf-8", errors="replace")
+
+
+def _parse_facts(pairs: list[str] | None) -> dict[str, object]:
+    facts: dict[str, object] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"事实应写成 名称=值，例如 party=admin_organ：{pair!r}")
+        text = value.strip()
+        facts[key.strip()] = {"true": True, "false": False}.get(text.lower(), text)
+    return facts
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    """Decide the channel for a complaint (or say what to ask)."""
+    from bot.answers import render_triage
+    from bot.knowledge import open_knowledge
+    from bot.triage import get_engine
+
+    text = _read_text_arg(args.text)
+    engine = get_engine()
+    if args.nlu:
+        from bot.triage.nlu import RasaNLU
+
+        engine.nlu = RasaNLU.load(Path(args.nlu))
+    result = engine.triage(text, _parse_facts(args.fact), today=args.today)
+    if args.json:
+        _json(result.to_dict())
+        return 0
+    _out("\n\n".join(render_triage(result, open_knowledge(args.db))))
+    if args.explain:
+        _out("\n—— 判断依据 ——")
+        for line in result.explanation:
+            _out(f"· {line}")
+        shown = {k: v for k, v in result.facts.items() if k not in ("parties", "acts")}
+        _out("· 事实：" + json.dumps(shown, ensure_ascii=False))
+        if result.missing:
+            _out("· 缺少：" + "；".join(f"{q.fact}（{q.question}）" for q in result.missing))
+    return 0
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
@@ -297,6 +346,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(func=cmd_deadline)
 
+    p = sub.add_parser("triage", help="分流：python -m bot triage \"城管把我三轮车收了还罚了500\"")
+    p.add_argument("text", help="投诉内容（- 表示从标准输入读取）")
+    p.add_argument("--json", action="store_true", help="输出结果对象（JSON）")
+    p.add_argument("--explain", action="store_true", help="显示起决定作用的事实和规则")
+    p.add_argument("--fact", action="append", metavar="名称=值",
+                   help="已知事实，可重复，如 party=admin_organ、arbitration_clause=false")
+    p.add_argument("--today", type=_parse_date, help="以哪天为“今天”（默认今天）")
+    p.add_argument("--nlu", metavar="MODEL", help="同时使用 Rasa NLU 模型的意图排序")
+    p.set_defaults(func=cmd_triage)
+
     _register_extra_commands(sub)
     return parser
 
@@ -307,7 +366,13 @@ def _register_extra_commands(sub: argparse._SubParsersAction) -> None:
         register(sub)
 
 
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    from bot.evaluation import add_evaluate_command
+
+    add_evaluate_command(sub)
+
+
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_evaluate]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
-export PYTHONPATH=$PWD ACTION_SERVER_URL="http://localhost:${ACTIONS_PORT}/webhook"
+export PYTHONPATH=$PWD
+mkdir -p var
+# endpoints.yml names the default action server port; follow ACTIONS_PORT if it was changed.
+sed "s#http://localhost:5055/webhook#http://localhost:${ACTIONS_PORT}/webhook#" endpoints.yml \
+  > var/endpoints.run.yml
 
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" --actions actions &
 actions_pid=$!
@@ -32,4 +36,4 @@ cat <<MSG
 
 MSG
 .venv/bin/rasa run --enable-api --cors "*" -i 127.0.0.1 --port "$RASA_PORT" \
-  -m models/xinfang.tar.gz --endpoints endpoints.yml --credentials credentials.yml
+  -m models/xinfang.tar.gz --endpoints var/endpoints.run.yml --credentials credentials.yml

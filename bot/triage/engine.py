@@ -1,0 +1,346 @@
+"""The triage engine: text and known facts in, a channel (or a question) out.
+
+Parts, each doing one thing: ``normalize`` (width, 繁→简, emoji, voice text), the lexicon's
+spaCy pipeline and regexes (concepts), ``facts`` (dates, amounts, places, parties), the rules
+and weights of knowledge/triage/rules.yaml (decision), and optionally the Rasa NLU intent
+ranking as a statistical signal. No routing knowledge lives here: it is all in knowledge/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.deadlines import deadline_for, is_overdue
+from bot.knowledge import KnowledgeBase, open_knowledge
+from bot.triage import facts as fact_extraction
+from bot.triage.dates import parse_dates
+from bot.triage.lexicon import Hit, Lexicon, load_lexicon
+from bot.triage.normalize import normalize_with_info, split_clauses
+from bot.triage.result import Deadline, Emergency, Issue, Question, TriageResult
+from bot.triage.rules import Rule, RuleSet, load_rules
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 20_000  # longer messages are read up to here (a letter is rarely a tenth of it)
+MAX_ARTICLES = 6
+
+Ranking = Sequence[tuple[str, float]]
+
+
+@dataclass
+class Decision:
+    """The outcome of the decision layer for one piece of text."""
+
+    channel: str | None
+    alternatives: list[str]
+    confidence: float
+    score: float
+    rule: Rule | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    contributions: dict[str, list[str]] = field(default_factory=dict)
+
+
+class TriageEngine:
+    """Holds the loaded knowledge, lexicon and rules; ``triage()`` is pure given those."""
+
+    def __init__(self, kb: KnowledgeBase | None = None, lexicon: Lexicon | None = None,
+                 rules: RuleSet | None = None, nlu: Any = None) -> None:
+        """``nlu`` is optional: anything with ``ranking(text) -> [(intent, p), ...]``."""
+        self.kb = kb or open_knowledge()
+        self.lexicon = lexicon or load_lexicon()
+        self.channels = {c.code: c for c in self.kb.channels()}
+        self.rules = rules or load_rules(concepts=self.lexicon.concepts,
+                                         channels={k: v.data for k, v in self.channels.items()},
+                                         hotlines=self.kb.hotlines())
+        self.nlu = nlu
+        # fact=value → the concept that sets it, so facts from the conversation act as concepts
+        self._fact_concepts: dict[tuple[str, str], str] = {}
+        for concept in self.lexicon.concepts.values():
+            for key, value in concept.sets.items():
+                self._fact_concepts.setdefault((key, _fact_str(value)), concept.id)
+
+    # ---- public -------------------------------------------------------------------------
+    def triage(self, text: str, facts: Mapping[str, Any] | None = None,
+               today: dt.date | None = None, nlu_ranking: Ranking | None = None) -> TriageResult:
+        """Decide the channel for ``text`` (or what to ask), given facts already known."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        today = today or dt.date.today()
+        known = {k: v for k, v in (facts or {}).items() if v is not None and v != ""}
+        explanation: list[str] = []
+        if len(text) > MAX_CHARS:
+            explanation.append(f"文字过长，只读取了前{MAX_CHARS}字")
+            text = text[:MAX_CHARS]
+        norm = normalize_with_info(text)
+        if not norm.text.strip() and not known:
+            return self._ask_what_happened([*explanation, "没有可读的内容"])
+        hits = self.lexicon.match(norm.text)
+        if nlu_ranking is None and self.nlu is not None and norm.text:
+            try:
+                nlu_ranking = self.nlu.ranking(norm.text)
+            except Exception:  # the statistical signal is optional
+                log.warning("NLU ranking failed; deciding without it", exc_info=True)
+        present = self._present(hits, known)
+        extracted = fact_extraction.extract(norm.text, hits, self.lexicon, today)
+        extracted.update(known)
+        decision = self.decide(present, nlu_ranking, explanation)
+        issues = self._issues(norm.text, hits, known)
+        if len(issues) >= 2:
+            explanation.append("一条消息里有%d个问题" % len(issues))
+            first = issues[0]
+            if first.channel and first.channel != decision.channel:
+                alts = [decision.channel, *decision.alternatives] if decision.channel else []
+                decision.channel = first.channel
+                decision.alternatives = [c for c in dict.fromkeys(
+                    [*(i.channel for i in issues[1:] if i.channel), *alts])
+                    if c and c != first.channel][: int(self.rules.setting("max_alternatives"))]
+        missing = self._missing(decision, present, {**extracted, **known})
+        result = TriageResult(
+            channel=decision.channel,
+            alternatives=decision.alternatives,
+            confidence=round(decision.confidence, 3),
+            facts=extracted,
+            missing=missing,
+            issues=issues if len(issues) >= 2 else [],
+            explanation=explanation,
+        )
+        result.emergency = self._emergency(present)
+        if decision.channel is None:
+            if not missing or not any(c in self.lexicon.concepts for c in present):
+                result.missing = [self._question("what_happened")]
+            result.reason = "还不能确定该走哪条渠道，需要先了解一个关键情况。"
+            return result
+        result.articles = self._articles(decision.channel, decision.rule)
+        result.reason = self._reason(decision, hits)
+        result.deadline = self._deadline(decision, extracted, text, today)
+        return result
+
+    def decide(self, present: set[str], nlu_ranking: Ranking | None = None,
+               explanation: list[str] | None = None) -> Decision:
+        """Rules first (first match wins), else weighted concepts plus the NLU signal."""
+        explanation = explanation if explanation is not None else []
+        scores, contributions = self._scores(present, nlu_ranking)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        top_score = ranked[0][1] if ranked else 0.0
+        for rule in self.rules.rules:
+            if rule.when.holds(present):
+                explanation.append(f"规则 {rule.id} → {rule.channel}")
+                alternatives = list(rule.alternatives)
+                for code, score in ranked:
+                    if (code != rule.channel and code not in alternatives
+                            and score >= self.rules.setting("alternative_ratio") * top_score
+                            and score >= self.rules.setting("answer_min_score")):
+                        alternatives.append(code)
+                limit = int(self.rules.setting("max_alternatives"))
+                return Decision(rule.channel, alternatives[:limit],
+                                self.rules.setting("rule_confidence"), max(top_score, 5.0), rule,
+                                scores, contributions)
+        if not ranked or top_score < self.rules.setting("answer_min_score"):
+            explanation.append(f"最高分{top_score:.1f}不足{self.rules.setting('answer_min_score')}，先问")
+            candidates = [code for code, score in ranked[:3] if score > 0]
+            return Decision(None, candidates, 0.0, top_score, None, scores, contributions)
+        best, best_score = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        alternatives = [code for code, score in ranked[1:]
+                        if score >= self.rules.setting("alternative_ratio") * best_score
+                        and score >= self.rules.setting("answer_min_score") * 0.6]
+        confidence = min(1.0, best_score / 8.0) * 0.5 + 0.5 * (best_score - second) / best_score
+        for code, score in ranked[:3]:
+            explanation.append(f"{code} {score:.1f}分：" + "、".join(contributions[code]))
+        limit = int(self.rules.setting("max_alternatives"))
+        return Decision(best, alternatives[:limit], confidence, best_score, None, scores,
+                        contributions)
+
+    # ---- parts ----------------------------------------------------------------------------
+    def _present(self, hits: list[Hit], known: Mapping[str, Any]) -> set[str]:
+        present = {h.concept for h in hits if not h.negated}
+        for hit in hits:
+            if hit.negated:  # 没有判决 → has_judgment=false, not the concept
+                for key, value in self.lexicon.concept(hit.concept).sets.items():
+                    if value is True:
+                        present.add(f"{key}=false")
+        for key, value in known.items():
+            text = _fact_str(value)
+            present.add(f"{key}={text}")
+            concept = self._fact_concepts.get((key, text))
+            if concept:
+                present.add(concept)
+            if text == "false":  # a fact the citizen denies cancels the concepts that set it
+                for concept in self.lexicon.concepts.values():
+                    if concept.sets.get(key) is True:
+                        present.discard(concept.id)
+        return present
+
+    def _scores(self, present: set[str], nlu_ranking: Ranking | None
+                ) -> tuple[dict[str, float], dict[str, list[str]]]:
+        scores: dict[str, float] = defaultdict(float)
+        contributions: dict[str, list[str]] = defaultdict(list)
+        for concept_id in sorted(present):
+            concept = self.lexicon.concepts.get(concept_id)
+            if concept is None:
+                continue
+            for code, weight in concept.weights.items():
+                scores[code] += weight
+                contributions[code].append(f"{concept.label}+{weight:g}")
+        if nlu_ranking:
+            weight = self.rules.setting("nlu_weight")
+            floor = self.rules.setting("nlu_min_confidence")
+            for intent, probability in nlu_ranking:
+                if intent in self.channels and probability >= floor:
+                    scores[intent] += weight * probability
+                    contributions[intent].append(f"NLU {probability:.2f}")
+        return dict(scores), dict(contributions)
+
+    def _issues(self, text: str, hits: list[Hit], known: Mapping[str, Any]) -> list[Issue]:
+        """Several problems in one message: clauses grouped into segments, a segment starting
+        where a clause brings a new, strong channel; two or more strong segments are issues."""
+        clauses = split_clauses(text)
+        if len(clauses) < 2:
+            return []
+        spans, pos = [], 0
+        for clause in clauses:
+            start = text.find(clause, pos)
+            start = pos if start < 0 else start
+            spans.append((start, start + len(clause), clause))
+            pos = start + len(clause)
+        minimum = self.rules.setting("multi_issue_min_score")
+        segments: list[dict[str, Any]] = []
+        for start, end, clause in spans:
+            concepts = {h.concept for h in hits
+                        if start <= h.start < end and not h.negated}
+            decision = self.decide(concepts)
+            strong = decision.channel if decision.score >= minimum else None
+            current = segments[-1] if segments else None
+            if current is None or (strong and current["channel"] and strong != current["channel"]
+                                   and self._family(strong) != self._family(current["channel"])):
+                segments.append({"texts": [clause], "concepts": set(concepts), "channel": strong})
+            else:
+                current["texts"].append(clause)
+                current["concepts"] |= concepts
+                current["channel"] = current["channel"] or strong
+        issues: list[Issue] = []
+        for segment in segments:
+            decision = self.decide(segment["concepts"])
+            if decision.channel is None or decision.score < minimum:
+                continue
+            if any(i.channel == decision.channel for i in issues):
+                continue
+            issues.append(Issue(
+                text="，".join(segment["texts"])[:200], channel=decision.channel,
+                alternatives=decision.alternatives, confidence=round(decision.confidence, 3),
+                reason=decision.rule.because if decision.rule else
+                self.channels[decision.channel]["summary"],
+                articles=self._articles(decision.channel, decision.rule)))
+        return issues
+
+    def _family(self, code: str) -> str:
+        return self.channels[code].family
+
+    def _missing(self, decision: Decision, present: set[str],
+                 known: Mapping[str, Any]) -> list[Question]:
+        questions: list[Question] = []
+        candidates = {decision.channel, *decision.alternatives} - {None}
+        for rule in self.rules.ask:
+            answered_by = self.rules.questions[rule.fact].get("answered_by") or []
+            if (rule.fact in known or any(k in known for k in answered_by)
+                    or any(p.startswith(f"{rule.fact}=") for p in present)):
+                continue
+            if decision.channel is None:
+                relevant = bool(candidates & set(rule.channels)) or not candidates
+            else:
+                relevant = decision.channel in rule.channels
+            if (relevant and rule.when.holds(present)
+                    and all(q.fact != rule.fact for q in questions)):
+                questions.append(self._question(rule.fact))
+        return questions
+
+    def _question(self, fact: str) -> Question:
+        spec = self.rules.questions[fact]
+        return Question(fact, spec["question"], [dict(o) for o in spec.get("options") or []])
+
+    def _ask_what_happened(self, explanation: list[str]) -> TriageResult:
+        return TriageResult(channel=None, missing=[self._question("what_happened")],
+                            reason="请先描述遇到的问题。", explanation=explanation)
+
+    def _emergency(self, present: set[str]) -> Emergency | None:
+        for concept_id in present:
+            concept = self.lexicon.concepts.get(concept_id)
+            if concept and concept.group == "emergency":
+                kind = concept.sets.get("emergency", "danger")
+                spec = self.rules.emergency.get(kind) or self.rules.emergency["danger"]
+                return Emergency(kind, list(spec["hotlines"]), spec["message"])
+        return None
+
+    def _articles(self, channel: str, rule: Rule | None) -> list[str]:
+        refs = [*(rule.articles if rule else ()), *self.channels[channel]["cite"]]
+        return list(dict.fromkeys(refs))[:MAX_ARTICLES]
+
+    def _reason(self, decision: Decision, hits: list[Hit]) -> str:
+        if decision.rule:
+            return decision.rule.because
+        channel = self.channels[decision.channel]
+        labels = []
+        for hit in hits:
+            concept = self.lexicon.concept(hit.concept)
+            if (not hit.negated and concept.weights.get(decision.channel, 0) > 0
+                    and concept.label not in labels):
+                labels.append(concept.label)
+        basis = f"您说的情况涉及{'、'.join(labels[:3])}。" if labels else ""
+        return basis + channel["summary"]
+
+    def _deadline(self, decision: Decision, facts: Mapping[str, Any], text: str,
+                  today: dt.date) -> Deadline | None:
+        rule = decision.rule
+        if rule and rule.no_deadline:
+            return None
+        code = (rule.deadline_channel if rule and rule.deadline_channel else decision.channel)
+        limits = self.channels[code].time_limits
+        if not limits:
+            return None
+        wanted = rule.deadline_limit if rule else None
+        limit = next((lim for lim in limits if lim["id"] == wanted), limits[0])
+        start = _as_date(facts.get("decision_date")) or _as_date(facts.get("event_date"))
+        deadline_facts = {}
+        if "wage" in " ".join(map(str, facts.get("acts", []))) or facts.get("act") == "欠薪":
+            deadline_facts["wages_owed"] = True
+            ongoing = facts.get("employment_ongoing")
+            if ongoing in (True, "true"):
+                deadline_facts["employment_ongoing"] = True
+            elif _as_date(facts.get("employment_end_date")):
+                deadline_facts["employment_end_date"] = _as_date(facts["employment_end_date"])
+        try:
+            result = deadline_for(limit, start, deadline_facts, self.kb.calendar())
+        except ValueError:
+            log.warning("deadline %s/%s failed", code, limit["id"], exc_info=True)
+            return None
+        return Deadline(limit_id=limit["id"], label=limit["label"], text=result.text,
+                        due=result.due, start=start, no_limit=result.no_limit,
+                        overdue=bool(result.due and is_overdue(result, today)),
+                        grounds=list(result.grounds), explain=result.explain)
+
+
+def _fact_str(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+__all__ = ["Decision", "TriageEngine", "parse_dates"]
