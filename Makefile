@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help setup knowledge train run test test-fast lint validate clean
+.PHONY: help setup knowledge train run test test-fast lint validate eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,18 @@ test: setup  ## every test: lint, data validation, unit and end-to-end tests
 
 test-fast: setup  ## unit tests only (no training, no servers)
 	$(PY) -m pytest -q -m "not e2e"
+
+eval: setup train  ## triage on the dev set beside the keyword and Rasa baselines; NLU cross-validation
+	$(PY) -m bot evaluate data/eval/dev.jsonl --baseline keyword --baseline rasa --report results/eval
+	$(PY) -m bot evaluate data/eval/holdout.jsonl --baseline keyword --baseline rasa \
+	  --report results/holdout > /dev/null
+	@echo "holdout: results/holdout/report.md"
+	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 3 --out results/nlu-cv --quiet
+	@echo "NLU cross-validation: results/nlu-cv/"
+
+bench: setup train  ## time one triage on one core (target < 30 ms), without and with the NLU signal
+	$(PY) scripts/bench_triage.py
+	$(PY) scripts/bench_triage.py --nlu $(MODEL)
 
 clean:  ## remove built files (not the venv)
 	rm -rf models var .pytest_cache .ruff_cache

@@ -459,21 +459,35 @@ def add_evaluate_command(subparsers: argparse._SubParsersAction) -> argparse.Arg
     p.add_argument("--baseline", action="append", choices=BASELINES, default=[],
                    help="同时评测基线（可重复）：keyword 关键词，rasa 仅 Rasa NLU")
     p.add_argument("--model", metavar="PATH",
-                   help="rasa 基线使用的模型（默认 models/xinfang.tar.gz）")
+                   help="Rasa 模型（默认 models/xinfang.tar.gz）：本系统的统计信号和 rasa 基线都用它")
+    p.add_argument("--no-nlu", dest="nlu", action="store_false",
+                   help="本系统不使用 Rasa NLU 信号（只用词表和规则）")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="只评测前 N 个用例")
     p.set_defaults(func=cmd_evaluate)
     return p
 
 
-def main_predictor() -> Predictor:
-    """The system under test: ``bot.triage.triage`` (imported only when needed)."""
+def main_predictor(model: str | None = None, use_nlu: bool = True) -> Predictor:
+    """The system under test: the triage engine, with the Rasa NLU intent ranking as a signal
+    when ``use_nlu`` and the model file exists (imported only when needed)."""
     try:
-        from bot.triage import triage
+        from bot.triage import get_engine
     except ImportError as exc:
-        raise ValueError(f"分流引擎 bot.triage.triage 不可用：{exc}") from exc
+        raise ValueError(f"分流引擎 bot.triage 不可用：{exc}") from exc
+    engine = get_engine()
+    if use_nlu:
+        from bot import config
+        from bot.triage.nlu import RasaNLU
+
+        path = Path(model) if model else config.ROOT / "models" / "xinfang.tar.gz"
+        if not path.is_file():
+            raise ValueError(f"找不到 Rasa 模型 {path}：先运行 make train，或加 --no-nlu")
+        engine.nlu = RasaNLU.load(path)
+    else:
+        engine.nlu = None
 
     def predict(text: str) -> TriageResult:
-        return triage(text)
+        return engine.triage(text)
 
     return predict
 
@@ -497,7 +511,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     cases = load_cases(args.file, kb)
     if getattr(args, "limit", None):
         cases = cases[: args.limit]
-    systems: dict[str, Predictor] = {MAIN: main_predictor()}
+    systems: dict[str, Predictor] = {
+        MAIN: main_predictor(getattr(args, "model", None), getattr(args, "nlu", True))}
     for name in dict.fromkeys(getattr(args, "baseline", None) or []):
         systems[name] = baseline_predictor(name, getattr(args, "model", None))
     reports = {name: evaluate(cases, predict, kb=kb, desc=name)

@@ -280,17 +280,19 @@ def cases_file(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def fake_triage(monkeypatch: pytest.MonkeyPatch, use_kb: str) -> None:
-    """bot.triage.triage replaced by the fake predictor (it may not exist yet)."""
+    """The triage engine replaced by the fake predictor."""
+    import types
+
     import bot.triage
 
-    monkeypatch.setattr(bot.triage, "triage", lambda text, facts=None, today=None:
-                        fake_predict(text), raising=False)
+    fake = types.SimpleNamespace(nlu=None, triage=lambda text, *a, **k: fake_predict(text))
+    monkeypatch.setattr(bot.triage, "get_engine", lambda: fake)
 
 
 @pytest.mark.usefixtures("fake_triage")
 def test_cmd_evaluate_json(cases_file: Path, tmp_path: Path,
                            capsys: pytest.CaptureFixture) -> None:
-    status = run_cli(["evaluate", str(cases_file), "--json", "--baseline", "keyword",
+    status = run_cli(["evaluate", str(cases_file), "--json", "--no-nlu", "--baseline", "keyword",
                       "--report", str(tmp_path / "rep")])
     assert status == 0
     data = json.loads(capsys.readouterr().out)  # stdout is exactly one JSON object
@@ -309,7 +311,7 @@ def test_cmd_evaluate_json(cases_file: Path, tmp_path: Path,
 @pytest.mark.usefixtures("fake_triage")
 def test_cmd_evaluate_text_and_limit(cases_file: Path, capsys: pytest.CaptureFixture) -> None:
     args = argparse.Namespace(file=str(cases_file), json=False, report=None, baseline=[],
-                              model=None, limit=2)
+                              model=None, limit=2, nlu=False)
     assert cmd_evaluate(args) == 0
     out = capsys.readouterr().out
     assert "| n 用例数 | 2 |" in out
@@ -327,17 +329,22 @@ def test_cmd_evaluate_arguments() -> None:
 def test_cmd_evaluate_bad_file(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "bad.jsonl", [{"text": "甲", "channel": "nope"}])
     with pytest.raises(ValueError, match="第1行：未知的渠道代码"):
-        run_cli(["evaluate", str(path)])
+        run_cli(["evaluate", str(path), "--no-nlu"])
 
 
 def test_main_predictor_calls_triage(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
     import bot.triage
 
     seen: list[str] = []
-    monkeypatch.setattr(bot.triage, "triage", lambda text, facts=None, today=None:
-                        seen.append(text) or TriageResult(None), raising=False)
-    assert evaluation.main_predictor()("你好").channel is None
-    assert seen == ["你好"]
+    fake = types.SimpleNamespace(nlu="x", triage=lambda text, *a, **k:
+                                 seen.append(text) or TriageResult(None))
+    monkeypatch.setattr(bot.triage, "get_engine", lambda: fake)
+    assert evaluation.main_predictor(use_nlu=False)("你好").channel is None
+    assert seen == ["你好"] and fake.nlu is None
+    with pytest.raises(ValueError, match="找不到 Rasa 模型"):
+        evaluation.main_predictor(model="/nonexistent/model.tar.gz")
 
 
 # ---- keyword baseline ----------------------------------------------------------------

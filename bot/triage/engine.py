@@ -91,9 +91,10 @@ class TriageEngine:
         decision = self.decide(present, nlu_ranking, explanation)
         issues = self._issues(norm.text, hits, known)
         if len(issues) >= 2:
-            explanation.append("一条消息里有%d个问题" % len(issues))
+            explanation.append(f"一条消息里有{len(issues)}个问题")
             first = issues[0]
-            if first.channel and first.channel != decision.channel:
+            # a decisive rule on the whole text (e.g. 复核意见 already given) outranks the split
+            if first.channel and first.channel != decision.channel and decision.rule is None:
                 alts = [decision.channel, *decision.alternatives] if decision.channel else []
                 decision.channel = first.channel
                 decision.alternatives = [c for c in dict.fromkeys(
@@ -210,14 +211,18 @@ class TriageEngine:
             pos = start + len(clause)
         minimum = self.rules.setting("multi_issue_min_score")
         segments: list[dict[str, Any]] = []
+        markers = self.rules.issue_markers
+        pending = False  # the previous clause was a bare marker (另外，……)
         for start, end, clause in spans:
             concepts = {h.concept for h in hits
                         if start <= h.start < end and not h.negated}
             decision = self.decide(concepts)
             strong = decision.channel if decision.score >= minimum else None
             current = segments[-1] if segments else None
-            if current is None or (strong and current["channel"] and strong != current["channel"]
-                                   and self._family(strong) != self._family(current["channel"])):
+            marked = pending or (clause.startswith(markers) if markers else True)
+            pending = bool(markers) and clause.startswith(markers) and len(clause) <= 5
+            if current is None or (marked and strong and current["channel"]
+                                   and strong != current["channel"]):
                 segments.append({"texts": [clause], "concepts": set(concepts), "channel": strong})
             else:
                 current["texts"].append(clause)

@@ -139,7 +139,8 @@ class Lexicon:
         negated = False
         if concept.negatable:
             before = text[max(0, start - _NEGATION_WINDOW - 1):start]
-            negated = any(before.endswith(n) or before[:-1].endswith(n) for n in NEGATIONS)
+            negated = (any(before.endswith(n) or before[:-1].endswith(n) for n in NEGATIONS)
+                       or any(n in text[start:end] for n in NEGATIONS[:6]))
         return Hit(concept_id, start, end, text[start:end], negated)
 
 

@@ -70,6 +70,7 @@ class RuleSet:
     ask: tuple[AskRule, ...]
     questions: dict[str, dict[str, Any]]
     emergency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issue_markers: tuple[str, ...] = ()
 
     def setting(self, name: str) -> float:
         """A numeric setting."""
@@ -154,4 +155,5 @@ def load_rules(path: Path | None = None, concepts: Collection[str] = (),
             if hotlines and number not in hotlines:
                 raise KnowledgeDataError(path, f"emergency.{kind}",
                                          f"热线 {number} 不在 hotlines.yaml 中")
-    return RuleSet(settings, tuple(rules), tuple(ask), questions, emergency)
+    markers = tuple(str(m) for m in data.get("issue_markers") or ())
+    return RuleSet(settings, tuple(rules), tuple(ask), questions, emergency, markers)
