@@ -459,7 +459,7 @@ def add_evaluate_command(subparsers: argparse._SubParsersAction) -> argparse.Arg
     p.add_argument("--baseline", action="append", choices=BASELINES, default=[],
                    help="同时评测基线（可重复）：keyword 关键词，rasa 仅 Rasa NLU")
     p.add_argument("--model", metavar="PATH",
-                   help="Rasa 模型（默认 models/xinfang.tar.gz）：本系统的统计信号和 rasa 基线都用它")
+                   help="Rasa 模型（默认 models/xinfang.tar.gz），本系统和 rasa 基线都用")
     p.add_argument("--no-nlu", dest="nlu", action="store_false",
                    help="本系统不使用 Rasa NLU 信号（只用词表和规则）")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="只评测前 N 个用例")
