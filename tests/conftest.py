@@ -45,6 +45,19 @@ def knowledge_copy(tmp_path: Path) -> Iterator[Path]:
     yield target
 
 
+MODEL = ROOT / "models" / "xinfang.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """models/xinfang.tar.gz, trained by `make train` when missing or stale."""
+    import subprocess
+
+    subprocess.run(["make", "-s", "train"], cwd=ROOT, check=True, timeout=1800)
+    assert MODEL.is_file()
+    return MODEL
+
+
 def legal_route_codes() -> list[str]:
     """Channel codes of ../shared/legal-routes.md (empty when the file is absent)."""
     if not LEGAL_ROUTES.is_file():

@@ -22,7 +22,7 @@ from bot.evaluation import (
 from bot.knowledge import KnowledgeBase
 from bot.triage.baselines import keyword_baseline, load_keywords, rasa_baseline
 from bot.triage.result import TriageResult
-from tests.conftest import ROOT, legal_route_codes
+from tests.conftest import legal_route_codes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -399,15 +399,13 @@ def test_keyword_file_errors(tmp_path: Path) -> None:
 
 
 # ---- Rasa baseline -------------------------------------------------------------------
-MODEL = ROOT / "models" / "xinfang.tar.gz"
-
-
 @pytest.mark.e2e
-@pytest.mark.skipif(not MODEL.is_file(), reason="models/xinfang.tar.gz not trained")
-def test_rasa_baseline_asks_for_a_greeting(use_kb: str) -> None:
+def test_rasa_baseline_asks_for_a_greeting(use_kb: str, trained_model: Path) -> None:
     from bot.triage.nlu import RasaNLU
 
+    MODEL = trained_model
     predict = rasa_baseline(MODEL)
+    assert predict("老板拖欠我三个月工资，一直不发").channel == "labour_arbitration"
     result = predict("你好")
     assert result.channel is None  # greet is not a channel code: the baseline asks
     assert result.reason.startswith("意图 greet")

@@ -16,7 +16,6 @@ import pytest
 from tests.conftest import ROOT
 
 VENV_BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "xinfang.tar.gz"
 
 
 def free_port() -> int:
@@ -37,14 +36,6 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 24
         except OSError:
             time.sleep(0.5)
     pytest.fail(f"{url} did not answer in {seconds}s:\n{log.read_text()[-3000:]}")
-
-
-@pytest.fixture(scope="session")
-def trained_model() -> Path:
-    """models/xinfang.tar.gz, trained by `make train` when missing or stale."""
-    subprocess.run(["make", "-s", "train"], cwd=ROOT, check=True, timeout=1800)
-    assert MODEL.is_file()
-    return MODEL
 
 
 @pytest.fixture(scope="session")
