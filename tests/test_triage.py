@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import config
 from bot.cli import main
 from bot.knowledge import KnowledgeDataError
 from bot.triage.engine import TriageEngine
@@ -101,20 +102,19 @@ def test_rule_explains_itself(engine: TriageEngine) -> None:
 
 
 def test_rules_are_validated(tmp_path: Path, engine: TriageEngine) -> None:
-    source = Path(engine.kb.engine.url.database).parent  # any writable place
-    data = yaml.safe_load((Path("knowledge/triage/rules.yaml")).read_text("utf-8"))
+    rules_file = config.knowledge_dir() / "triage" / "rules.yaml"
+    data = yaml.safe_load(rules_file.read_text("utf-8"))
     data["rules"][0]["when"] = {"all": ["no_such_concept"]}
     path = tmp_path / "rules.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     channels = {k: v.data for k, v in engine.channels.items()}
     with pytest.raises(KnowledgeDataError, match="未知概念 no_such_concept"):
         load_rules(path, engine.lexicon.concepts, channels)
-    data = yaml.safe_load((Path("knowledge/triage/rules.yaml")).read_text("utf-8"))
+    data = yaml.safe_load(rules_file.read_text("utf-8"))
     data["rules"][0]["channel"] = "mediation"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     with pytest.raises(KnowledgeDataError, match="未知渠道 mediation"):
         load_rules(path, engine.lexicon.concepts, channels)
-    assert source.exists()
 
 
 # ---- facts from the conversation, questions ----------------------------------------------------
@@ -168,6 +168,17 @@ def test_deadline_from_a_relative_date(engine: TriageEngine) -> None:
     assert not result.deadline.overdue
     late = engine.triage("去年3月城管罚了我500块", today=TODAY)
     assert late.deadline.overdue
+
+
+def test_unpaid_wages_while_employed_have_no_time_limit(engine: TriageEngine) -> None:
+    ongoing = engine.triage("老板拖欠我三个月工资", {"employment_ongoing": True}, today=TODAY)
+    assert ongoing.facts["wages_owed"] is True
+    assert ongoing.deadline.no_limit and ongoing.deadline.due is None
+    ended = engine.triage("老板拖欠我三个月工资", {"employment_end_date": "2026-06-30"},
+                          today=TODAY)
+    assert ended.deadline.due == dt.date(2027, 6, 30) and not ended.deadline.no_limit
+    other = engine.triage("公司不给我交社保", {"employment_ongoing": True}, today=TODAY)
+    assert not other.deadline.no_limit  # the exception is for wages only
 
 
 def test_rule_chooses_its_deadline(engine: TriageEngine) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 from bot.deadlines import deadline_for, is_overdue
 from bot.knowledge import KnowledgeBase, open_knowledge
 from bot.triage import facts as fact_extraction
-from bot.triage.dates import parse_dates
 from bot.triage.lexicon import Hit, Lexicon, load_lexicon
 from bot.triage.normalize import normalize_with_info, split_clauses
 from bot.triage.result import Deadline, Emergency, Issue, Question, TriageResult
@@ -311,7 +310,7 @@ class TriageEngine:
         limit = next((lim for lim in limits if lim["id"] == wanted), limits[0])
         start = _as_date(facts.get("decision_date")) or _as_date(facts.get("event_date"))
         deadline_facts = {}
-        if "wage" in " ".join(map(str, facts.get("acts", []))) or facts.get("act") == "欠薪":
+        if facts.get("wages_owed") in (True, "true"):  # set by the lexicon or the conversation
             deadline_facts["wages_owed"] = True
             ongoing = facts.get("employment_ongoing")
             if ongoing in (True, "true"):
@@ -348,4 +347,4 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-__all__ = ["Decision", "TriageEngine", "parse_dates"]
+__all__ = ["Decision", "TriageEngine"]
