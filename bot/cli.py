@@ -46,6 +46,17 @@ def _parse_number(value: str) -> int:
     return number
 
 
+def positive_int(value: str) -> int:
+    """An argparse type for counts and limits: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value!r}")
+    return number
+
+
 def _parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
@@ -328,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="按词查找条文：python -m bot search 复查 期限")
     p.add_argument("words", nargs="*", help="要查找的词")
     p.add_argument("--law", help="只在这部法律中查找")
-    p.add_argument("--limit", type=int, default=10, help="最多显示几条（默认 10）")
+    p.add_argument("--limit", type=positive_int, default=10, help="最多显示几条（默认 10）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(func=cmd_search)
 

@@ -435,19 +435,11 @@ def write_report_dir(reports: Mapping[str, EvalReport], directory: str | Path) -
 
 
 # ---- CLI -----------------------------------------------------------------------------
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正整数：{value!r}") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"应为正整数：{value!r}")
-    return number
-
-
 def add_evaluate_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``evaluate FILE.jsonl [--json] [--report DIR] [--baseline …] [--model PATH]
     [--limit N]``."""
+    from bot.cli import positive_int
+
     p = subparsers.add_parser(
         "evaluate", help="在标注用例上评测分流（可与基线对比）",
         description="在 JSONL 标注用例上评测分流引擎，可与关键词基线、Rasa NLU 基线并列比较。")
@@ -462,7 +454,7 @@ def add_evaluate_command(subparsers: argparse._SubParsersAction) -> argparse.Arg
                    help="Rasa 模型（默认 models/xinfang.tar.gz），本系统和 rasa 基线都用")
     p.add_argument("--no-nlu", dest="nlu", action="store_false",
                    help="本系统不使用 Rasa NLU 信号（只用词表和规则）")
-    p.add_argument("--limit", type=_positive_int, metavar="N", help="只评测前 N 个用例")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="只评测前 N 个用例")
     p.set_defaults(func=cmd_evaluate)
     return p
 

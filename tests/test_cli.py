@@ -81,6 +81,7 @@ def test_lookup_errors_exit_2(use_kb: str, capsys: pytest.CaptureFixture, args: 
 @pytest.mark.parametrize("args", [
     ["article", "信访工作条例", "abc"],
     ["article", "信访工作条例", "-3"],
+    ["search", "复查", "--limit", "0"],
     ["article"],
     ["deadline", "admin_reconsideration", "--start", "2026-02-30"],
     ["nosuchcommand"],
