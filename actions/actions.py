@@ -1,75 +1,284 @@
-"""Custom actions. They stay thin: the answers are built in ``bot.answers`` from the knowledge
-base, so the chat, the CLI and other front doors all say the same thing."""
+"""Custom actions. They stay thin: they read the tracker, call ``bot.dialogue`` (the
+conversation logic, plain Python) and turn its messages and values into Rasa events, so the
+chat, the CLI and other front doors all say the same thing.
+
+Nothing personal is logged: failures are logged with the action name and the exception only.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import answers
+from bot import answers, dialogue
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = (
     "抱歉，查询条文时出了点问题，请稍后再试。如需法律帮助，可拨打12348公共法律服务热线。"
 )
+TRIAGE_ERROR = (
+    "抱歉，分析您的问题时出了点问题，请稍后再试，或者拨打12345政务服务便民热线咨询。"
+    "如需法律帮助，可拨打12348公共法律服务热线。"
+)
+FORM_NAME = "triage_form"
+
+
+def today() -> dt.date:
+    """Today's date (a function, so tests can fix it)."""
+    return dt.date.today()
+
+
+def utter(dispatcher: CollectingDispatcher, messages: Iterable[dialogue.Message | str]) -> None:
+    """Send bubbles, with their buttons as Rasa buttons."""
+    for message in messages:
+        if isinstance(message, str):
+            dispatcher.utter_message(text=message)
+            continue
+        buttons = [{"title": b.title, "payload": b.payload} for b in message.buttons]
+        if buttons:
+            dispatcher.utter_message(text=message.text, buttons=buttons)
+        else:
+            dispatcher.utter_message(text=message.text)
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def _ranking(tracker: Tracker) -> list[tuple[str, float]]:
+    return [(r["name"], float(r.get("confidence") or 0.0))
+            for r in (tracker.latest_message or {}).get("intent_ranking") or []
+            if r.get("name") and r["name"] != "nlu_fallback"]
+
+
+def _text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return None
+
+
+def _facts(tracker: Tracker) -> dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in dialogue.FACT_SLOTS
+            if tracker.get_slot(name) not in (None, "")}
+
+
+def _count(tracker: Tracker, slot: str) -> int:
+    try:
+        return int(tracker.get_slot(slot) or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 class ActionQuoteArticle(Action):
-    """Quote the article(s) the latest message asks for.
-
-    E.g. 第三十一条、条例31(四)、复议法第二十条; the parsing is done by ``bot.answers``.
-    """
+    """Quote the article(s) asked for: 第三十一条、条例31(四)、复议法第二十条, or the
+    ``article_ref`` of a 查看原文 button."""
 
     def name(self) -> str:
         return "action_quote_article"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        text = tracker.latest_message.get("text") or ""
+            domain: dict[str, Any]) -> list[EventType]:
+        ref = _entity(tracker, "article_ref")
         try:
-            messages = answers.answer_article_request(text).messages
+            if ref:
+                messages = [dialogue.full_text(ref)]
+            else:
+                messages = answers.answer_article_request(_text(tracker)).messages
         except Exception:  # any failure must reach the user as a polite message
-            log.exception("action_quote_article failed on %r", text)
+            log.exception("action_quote_article failed")
             messages = [INTERNAL_ERROR]
-        for message in messages:
-            dispatcher.utter_message(text=message)
+        utter(dispatcher, messages)
         return []
 
 
-TRIAGE_ERROR = (
-    "抱歉，分析您的问题时出了点问题，请稍后再试，或者拨打12345政务服务便民热线咨询。"
-    "如需法律帮助，可拨打12348公共法律服务热线。"
-)
-
-
 class ActionTriage(Action):
-    """Route the complaint in the latest message to a channel and explain the route.
+    """Understand a message that may describe a complaint, and answer it, ask, or clarify.
 
-    The decision is made by ``bot.triage`` (text + the NLU intent ranking as a signal); the
-    wording by ``bot.answers.render_triage``.
+    Runs on every complaint intent, on nlu_fallback and out_of_scope, and when the triage
+    form is over. Sets ``triage_status`` (asking → the rules start the form).
     """
 
     def name(self) -> str:
         return "action_triage"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
-        from bot.triage import triage
-
-        message = tracker.latest_message or {}
-        text = message.get("text") or ""
-        ranking = [(r.get("name"), float(r.get("confidence") or 0.0))
-                   for r in message.get("intent_ranking") or [] if r.get("name")]
+            domain: dict[str, Any]) -> list[EventType]:
+        after_form = tracker.latest_action_name == FORM_NAME
         try:
-            result = triage(text, nlu_ranking=ranking)
-            messages = answers.render_triage(result)
+            turn = dialogue.triage_turn(
+                _text(tracker), intent=_intent(tracker), ranking=_ranking(tracker),
+                complaint=tracker.get_slot("complaint") or "", facts=_facts(tracker),
+                after_form=after_form, unclear_turns=_count(tracker, "unclear_turns"),
+                last_status=tracker.get_slot("triage_status"), today=today(),
+                events=list(tracker.events))
         except Exception:  # any failure must reach the user as a polite message
             log.exception("action_triage failed")
-            messages = [TRIAGE_ERROR]
-        for text_out in messages:
-            dispatcher.utter_message(text=text_out)
+            dispatcher.utter_message(text=TRIAGE_ERROR)
+            return [SlotSet("triage_status", dialogue.STATUS_UNCLEAR)]
+        utter(dispatcher, turn.messages)  # out_of_scope: the rules add utter_out_of_scope
+        events: list[EventType] = [SlotSet("triage_status", turn.status),
+                                   SlotSet("complaint", turn.complaint or None),
+                                   SlotSet("unclear_turns", float(turn.unclear_turns))]
+        events += [SlotSet(name, value) for name, value in turn.facts.items()]
+        if not after_form:
+            events += [SlotSet("questions_asked", 0.0), SlotSet("failed_answers", 0.0)]
+        if turn.status == dialogue.STATUS_ANSWERED and turn.result is not None:
+            events.append(SlotSet("channel", turn.result.channel))
+            record = self._record(tracker, turn)
+            events.append(SlotSet("consultation_id", record))
+        return events
+
+    @staticmethod
+    def _record(tracker: Tracker, turn: dialogue.TriageTurn) -> float | None:
+        from bot.consultations import record_consultation
+
+        try:
+            source = tracker.get_latest_input_channel() or "rest"
+            return float(record_consultation(tracker.sender_id, turn.complaint, turn.result,
+                                             source=source if source.isalnum() else "rest"))
+        except Exception:  # the answer matters more than the record
+            log.exception("recording the consultation failed")
+            return None
+
+
+class ValidateTriageForm(Action):
+    """Read the citizen's reply to the form's question and choose the next question.
+
+    Plain Action rather than FormValidationAction: which fact to ask next comes from the
+    triage of the complaint so far (``bot.dialogue.next_fact``), not from a fixed list.
+    """
+
+    def name(self) -> str:
+        return "validate_triage_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        facts = _facts(tracker)
+        complaint = tracker.get_slot("complaint") or ""
+        asked = _count(tracker, "questions_asked")
+        try:
+            if requested is None:  # activation: the first question
+                return [SlotSet("requested_slot",
+                                dialogue.next_fact(complaint, facts, asked, today()))]
+            facts.pop(requested, None)  # the raw reply, not yet a fact
+            step = dialogue.form_step(
+                requested, _text(tracker), intent=_intent(tracker), complaint=complaint,
+                facts=facts, failed=_count(tracker, "failed_answers"), asked=asked,
+                channel=tracker.get_slot("channel"), today=today(),
+                events=list(tracker.events))
+        except Exception:  # never leave the citizen stuck in the form
+            log.exception("validate_triage_form failed")
+            dispatcher.utter_message(text=TRIAGE_ERROR)
+            return [SlotSet("requested_slot", None)]
+        utter(dispatcher, step.messages)
+        events: list[EventType] = [SlotSet(k, v) for k, v in step.slots.items()]
+        if requested not in step.slots:
+            events.append(SlotSet(requested, None))  # unusable: ask again
+        events.append(SlotSet("requested_slot", step.next_fact))
+        return events
+
+
+class ActionAskFact(Action):
+    """Ask for one fact of the triage form, with its options as buttons (and 不清楚); after
+    unusable answers, with the reason the bot needs it."""
+
+    fact = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.fact}"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        explain = _count(tracker, "failed_answers") >= dialogue.MAX_FAILED_ANSWERS
+        utter(dispatcher, [dialogue.question_message(dialogue.question_for(self.fact),
+                                                     explain=explain)])
         return []
+
+
+for _fact in dialogue.FACT_SLOTS:  # action_ask_party, action_ask_decision_date, …
+    _name = "ActionAsk" + "".join(p.title() for p in _fact.split("_"))
+    globals()[_name] = type(_name, (ActionAskFact,), {"fact": _fact, "__doc__":
+                                                      f"Ask for {_fact}."})
+
+
+class ActionAnswerQuestion(Action):
+    """Answer a follow-up about the route given (材料、去哪里、期限、过期…) or a question
+    about the 信访 procedure (写信、网上信访、走访、复查复核…)."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        try:
+            facts = _facts(tracker)
+            messages = dialogue.answer_question(
+                _text(tracker), tracker.get_slot("channel"), intent=_intent(tracker),
+                topic=_entity(tracker, "topic"),
+                deadline_start=dialogue.as_date(facts.get("decision_date")),
+                facts=facts, today=today())
+        except Exception:
+            log.exception("action_answer_question failed")
+            messages = [dialogue.Message(TRIAGE_ERROR)]
+        utter(dispatcher, messages)
+        return []
+
+
+class ActionHandoff(Action):
+    """转人工: the local contact from configuration and a summary for the staff member."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        try:
+            messages = dialogue.handoff_for(list(tracker.events),
+                                            tracker.get_slot("complaint") or "",
+                                            _facts(tracker), tracker.get_slot("channel"),
+                                            today())
+        except Exception:
+            log.exception("action_handoff failed")
+            messages = [dialogue.Message(TRIAGE_ERROR)]
+        utter(dispatcher, messages)
+        return [SlotSet("unclear_turns", 0.0)]
+
+
+class ActionFeedback(Action):
+    """Store 有帮助 / 没帮助 with the consultation record, and thank the citizen."""
+
+    def name(self) -> str:
+        return "action_feedback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
+        from bot.consultations import set_feedback
+
+        helpful = _intent(tracker) == "feedback_helpful"
+        data = dialogue.load_conversation()
+        record = tracker.get_slot("consultation_id")
+        if record is None:
+            dispatcher.utter_message(text=data.text("feedback_without_consultation"))
+            return []
+        try:
+            set_feedback(int(record), helpful)
+        except Exception:
+            log.exception("storing the feedback failed")
+        key = "feedback_thanks_helpful" if helpful else "feedback_thanks_unhelpful"
+        message = dialogue.Message(data.text(key)) if helpful else dialogue.Message(
+            data.text(key), (dialogue.Button(data.text("handoff_button"), "/human_handoff"),))
+        utter(dispatcher, [message])
+        return [SlotSet("consultation_id", None)]

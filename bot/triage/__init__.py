@@ -30,9 +30,11 @@ def get_engine() -> Any:
 
 
 def triage(text: str, facts: Mapping[str, Any] | None = None, today: dt.date | None = None,
-           nlu_ranking: list[tuple[str, float]] | None = None) -> TriageResult:
+           nlu_ranking: list[tuple[str, float]] | None = None,
+           must_decide: bool = False) -> TriageResult:
     """Decide the channel for a complaint, or which fact to ask for (see TriageEngine)."""
-    return get_engine().triage(text, facts, today=today, nlu_ranking=nlu_ranking)
+    return get_engine().triage(text, facts, today=today, nlu_ranking=nlu_ranking,
+                               must_decide=must_decide)
 
 
 __all__ = ["Deadline", "Emergency", "Issue", "Question", "TriageResult", "get_engine", "triage"]

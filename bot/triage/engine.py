@@ -65,8 +65,13 @@ class TriageEngine:
 
     # ---- public -------------------------------------------------------------------------
     def triage(self, text: str, facts: Mapping[str, Any] | None = None,
-               today: dt.date | None = None, nlu_ranking: Ranking | None = None) -> TriageResult:
-        """Decide the channel for ``text`` (or what to ask), given facts already known."""
+               today: dt.date | None = None, nlu_ranking: Ranking | None = None,
+               must_decide: bool = False) -> TriageResult:
+        """Decide the channel for ``text`` (or what to ask), given facts already known.
+
+        With ``must_decide`` (the citizen could not answer the questions) the likeliest
+        candidate is chosen even below the answer threshold, with the others as alternatives.
+        """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         today = today or dt.date.today()
@@ -88,6 +93,11 @@ class TriageEngine:
         extracted = fact_extraction.extract(norm.text, hits, self.lexicon, today)
         extracted.update(known)
         decision = self.decide(present, nlu_ranking, explanation)
+        if decision.channel is None and must_decide and decision.alternatives:
+            explanation.append("信息不全，按最可能的渠道回答")
+            decision.channel, decision.alternatives = (decision.alternatives[0],
+                                                       decision.alternatives[1:])
+            decision.confidence = min(decision.confidence, 0.3)
         issues = self._issues(norm.text, hits, known)
         if len(issues) >= 2:
             explanation.append(f"一条消息里有{len(issues)}个问题")
@@ -109,10 +119,10 @@ class TriageEngine:
             issues=issues if len(issues) >= 2 else [],
             explanation=explanation,
         )
-        result.emergency = self._emergency(present)
+        result.emergency = self.emergency(present)
         if decision.channel is None:
             if not missing or not any(c in self.lexicon.concepts for c in present):
-                result.missing = [self._question("what_happened")]
+                result.missing = [self.question("what_happened")]
             result.reason = "还不能确定该走哪条渠道，需要先了解一个关键情况。"
             return result
         result.articles = self._articles(decision.channel, decision.rule)
@@ -260,18 +270,21 @@ class TriageEngine:
                 relevant = decision.channel in rule.channels
             if (relevant and rule.when.holds(present)
                     and all(q.fact != rule.fact for q in questions)):
-                questions.append(self._question(rule.fact))
+                questions.append(self.question(rule.fact))
         return questions
 
-    def _question(self, fact: str) -> Question:
+    def question(self, fact: str) -> Question:
+        """The question asking for ``fact`` (rules.yaml questions)."""
         spec = self.rules.questions[fact]
-        return Question(fact, spec["question"], [dict(o) for o in spec.get("options") or []])
+        return Question(fact, spec["question"], [dict(o) for o in spec.get("options") or []],
+                        spec.get("why") or "")
 
     def _ask_what_happened(self, explanation: list[str]) -> TriageResult:
-        return TriageResult(channel=None, missing=[self._question("what_happened")],
+        return TriageResult(channel=None, missing=[self.question("what_happened")],
                             reason="请先描述遇到的问题。", explanation=explanation)
 
-    def _emergency(self, present: set[str]) -> Emergency | None:
+    def emergency(self, present: set[str]) -> Emergency | None:
+        """The emergency advice for the concepts present, or None."""
         for concept_id in present:
             concept = self.lexicon.concepts.get(concept_id)
             if concept and concept.group == "emergency":

@@ -14,6 +14,7 @@ class Question:
     fact: str  # e.g. "party", "arbitration_clause", "decision_date"
     question: str  # e.g. 对方是政府部门、用人单位，还是个人或公司？
     options: list[dict[str, str]] = field(default_factory=list)  # [{"title", "value"}] buttons
+    why: str = ""  # why the fact matters, said when the citizen cannot answer
 
 
 @dataclass
