@@ -69,6 +69,16 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
+def _stored_ranking(value: Any) -> list[tuple[str, float]]:
+    """The complaint_ranking slot ([[intent, confidence], …]) as pairs; junk is dropped."""
+    pairs = []
+    for item in value if isinstance(value, list) else []:
+        if (isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str)
+                and isinstance(item[1], int | float)):
+            pairs.append((item[0], float(item[1])))
+    return pairs
+
+
 def _facts(tracker: Tracker) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in dialogue.FACT_SLOTS
             if tracker.get_slot(name) not in (None, "")}
@@ -122,7 +132,8 @@ class ActionTriage(Action):
                 complaint=tracker.get_slot("complaint") or "", facts=_facts(tracker),
                 after_form=after_form, unclear_turns=_count(tracker, "unclear_turns"),
                 last_status=tracker.get_slot("triage_status"), today=today(),
-                events=list(tracker.events))
+                events=list(tracker.events),
+                complaint_ranking=_stored_ranking(tracker.get_slot("complaint_ranking")))
         except Exception:  # any failure must reach the user as a polite message
             log.exception("action_triage failed")
             dispatcher.utter_message(text=TRIAGE_ERROR)
@@ -130,7 +141,9 @@ class ActionTriage(Action):
         utter(dispatcher, turn.messages)  # out_of_scope: the rules add utter_out_of_scope
         events: list[EventType] = [SlotSet("triage_status", turn.status),
                                    SlotSet("complaint", turn.complaint or None),
-                                   SlotSet("unclear_turns", float(turn.unclear_turns))]
+                                   SlotSet("unclear_turns", float(turn.unclear_turns)),
+                                   SlotSet("complaint_ranking",
+                                           [list(r) for r in turn.ranking] or None)]
         events += [SlotSet(name, value) for name, value in turn.facts.items()]
         if not after_form:
             events += [SlotSet("questions_asked", 0.0), SlotSet("failed_answers", 0.0)]

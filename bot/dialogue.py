@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -616,6 +616,7 @@ class TriageTurn:
     result: TriageResult | None = None
     unclear_turns: int = 0
     handoff: bool = False
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # the complaint's NLU signal
 
 
 def _payload_intent(text: str) -> str | None:
@@ -627,6 +628,7 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
                 complaint: str = "", facts: Mapping[str, Any] | None = None,
                 after_form: bool = False, unclear_turns: int = 0, last_status: str | None = None,
                 today: dt.date | None = None, events: list[dict] | None = None,
+                complaint_ranking: Sequence[tuple[str, float]] = (),
                 kb: KnowledgeBase | None = None) -> TriageTurn:
     """Decide what to do with a message that may describe a complaint.
 
@@ -637,6 +639,9 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
     - a correction or addition (不对…, 补充…), or any text while the bot was asking or had not
       understood: added to the complaint so far, stated facts overriding the known ones;
     - anything else is a new complaint: the facts of the previous one are cleared.
+
+    The NLU ranking of the message that started the complaint (``complaint_ranking``) is the
+    signal for the complaint; the ranking of a reply such as 公司 or 不对… is not.
     """
     kb = kb or open_knowledge()
     today = today or dt.date.today()
@@ -647,6 +652,7 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
     ranking = list(ranking)
     if after_form:
         body = complaint
+        ranking = list(complaint_ranking)
     elif button:
         body = complaint
         ranking = [(button, 1.0)]
@@ -654,6 +660,7 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
     elif complaint and (is_correction(text) or last_status in (STATUS_ASKING, STATUS_UNCLEAR)):
         body = combine(complaint, text)
         new_facts.update(facts_stated(text, today, loose=is_correction(text)))
+        ranking = list(complaint_ranking) or ranking
     else:
         body = text.strip()
         new_facts = {name: None for name in FACT_SLOTS if known.get(name) is not None}
@@ -664,10 +671,15 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
     result = engine.triage(body, known_facts(known), today=today, nlu_ranking=ranking,
                            must_decide=after_form or bool(button))
     hits = [h for h in engine.lexicon.match(normalize(body)) if not h.negated]
+
+    def done(status: str, *, turns: int = 0, handoff: bool = False) -> TriageTurn:
+        return TriageTurn(status, messages, body, new_facts, result, turns, handoff,
+                          [(str(i), round(float(c), 4)) for i, c in ranking][:5])
+
     asks = bool(result.missing) and not (after_form or button)
     if result.channel is not None and not asks:
         messages = [*reply_for_result(result, kb), feedback_message()]
-        return TriageTurn(STATUS_ANSWERED, messages, body, new_facts, result)
+        return done(STATUS_ANSWERED)
     # emergency and threat answers come before any question or fallback
     urgent = bool(result.emergency or result.facts.get("threat"))
     messages = reply_for_result(_without_question(result), kb) if urgent else []
@@ -675,20 +687,20 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
     if after_form and result.channel is None:  # asked, and still nothing to go on
         messages.append(Message(load_conversation().text("not_understood_again")))
         messages.extend(handoff_messages(events or [], result))
-        return TriageTurn(STATUS_UNCLEAR, messages, body, new_facts, result, 0, True)
+        return done(STATUS_UNCLEAR, turns=0, handoff=True)
     if result.channel is not None or not vague or urgent:
-        return TriageTurn(STATUS_ASKING, messages, body, new_facts, result)  # the form asks
+        return done(STATUS_ASKING)  # the form asks
     if not hits and intent == "out_of_scope":
-        return TriageTurn(STATUS_OUT_OF_SCOPE, messages, body, new_facts, result)
+        return done(STATUS_OUT_OF_SCOPE)
     if intent in NOT_A_COMPLAINT or intent is None:
         turns = unclear_turns + 1
         if turns >= MAX_UNCLEAR_TURNS:
             messages.append(Message(load_conversation().text("not_understood_again")))
             messages.extend(handoff_messages(events or [], result))
-            return TriageTurn(STATUS_UNCLEAR, messages, body, new_facts, result, 0, True)
+            return done(STATUS_UNCLEAR, turns=0, handoff=True)
         messages.append(clarify_message(ranking, kb))
-        return TriageTurn(STATUS_UNCLEAR, messages, body, new_facts, result, turns)
-    return TriageTurn(STATUS_ASKING, messages, body, new_facts, result)  # 请再具体说说
+        return done(STATUS_UNCLEAR, turns=turns)
+    return done(STATUS_ASKING)  # 请再具体说说
 
 
 def _without_question(result: TriageResult) -> TriageResult:

@@ -50,7 +50,9 @@ def test_triage_answers_and_records_the_consultation():
     events, messages = run(act.ActionTriage(), tracker(text, "admin_reconsideration"))
     record_id = events[-1]["value"]
     assert events == [SlotSet("triage_status", "answered"), SlotSet("complaint", text),
-                      SlotSet("unclear_turns", 0.0), SlotSet("questions_asked", 0.0),
+                      SlotSet("unclear_turns", 0.0),
+                      SlotSet("complaint_ranking", [["admin_reconsideration", 0.9]]),
+                      SlotSet("questions_asked", 0.0),
                       SlotSet("failed_answers", 0.0),
                       SlotSet("channel", "admin_reconsideration"),
                       SlotSet("consultation_id", record_id)]
@@ -66,8 +68,9 @@ def test_triage_asks_by_starting_the_form():
     text = "和供货商签了合同，对方一直不给货款"
     events, messages = run(act.ActionTriage(), tracker(text, "civil_litigation"))
     assert events == [SlotSet("triage_status", "asking"), SlotSet("complaint", text),
-                      SlotSet("unclear_turns", 0.0), SlotSet("questions_asked", 0.0),
-                      SlotSet("failed_answers", 0.0)]
+                      SlotSet("unclear_turns", 0.0),
+                      SlotSet("complaint_ranking", [["civil_litigation", 0.9]]),
+                      SlotSet("questions_asked", 0.0), SlotSet("failed_answers", 0.0)]
     assert messages == []  # the form asks
 
 
@@ -88,6 +91,17 @@ def test_triage_after_the_form_answers_with_the_facts():
     assert SlotSet("channel", "civil_litigation") in events
     assert SlotSet("questions_asked", 0.0) not in events  # the count stays with the complaint
     assert messages[0]["text"].startswith("建议途径：民事诉讼")
+
+
+def test_after_the_form_the_complaint_ranking_counts_not_the_reply():
+    """The reply 公司 may look like a labour complaint to the NLU: it must not decide."""
+    slots = {"complaint": "和供货商签了合同，对方一直不给货款", "arbitration_clause": "unknown",
+             "party": "private_person", "complaint_ranking": [["civil_litigation", 0.7]]}
+    reply = tracker("公司", "labour_arbitration", slots=slots, latest_action="triage_form",
+                    ranking=[("labour_arbitration", 0.95)])
+    events, _ = run(act.ActionTriage(), reply)
+    assert SlotSet("channel", "civil_litigation") in events
+    assert SlotSet("complaint_ranking", [["civil_litigation", 0.7]]) in events
 
 
 def test_triage_fallback_then_handoff():
