@@ -114,10 +114,12 @@ class ActionQuoteArticle(Action):
 
 
 class ActionTriage(Action):
-    """Understand a message that may describe a complaint, and answer it, ask, or clarify.
+    """Understand a message: answer a complaint, ask for a missing fact, answer a follow-up or
+    procedure question, or clarify what was meant (then hand off).
 
-    Runs on every complaint intent, on nlu_fallback and out_of_scope, and when the triage
-    form is over. Sets ``triage_status`` (asking → the rules start the form).
+    Runs on every complaint intent, on the question intents, on nlu_fallback and
+    out_of_scope, and when the triage form is over. Sets ``triage_status`` (asking → the rules
+    start the form).
     """
 
     def name(self) -> str:
@@ -133,7 +135,8 @@ class ActionTriage(Action):
                 after_form=after_form, unclear_turns=_count(tracker, "unclear_turns"),
                 last_status=tracker.get_slot("triage_status"), today=today(),
                 events=list(tracker.events),
-                complaint_ranking=_stored_ranking(tracker.get_slot("complaint_ranking")))
+                complaint_ranking=_stored_ranking(tracker.get_slot("complaint_ranking")),
+                channel=tracker.get_slot("channel"), topic=_entity(tracker, "topic"))
         except Exception:  # any failure must reach the user as a polite message
             log.exception("action_triage failed")
             dispatcher.utter_message(text=TRIAGE_ERROR)
@@ -182,16 +185,17 @@ class ValidateTriageForm(Action):
         facts = _facts(tracker)
         complaint = tracker.get_slot("complaint") or ""
         asked = _count(tracker, "questions_asked")
+        ranking = _stored_ranking(tracker.get_slot("complaint_ranking"))
         try:
             if requested is None:  # activation: the first question
                 return [SlotSet("requested_slot",
-                                dialogue.next_fact(complaint, facts, asked, today()))]
+                                dialogue.next_fact(complaint, facts, asked, today(), ranking))]
             facts.pop(requested, None)  # the raw reply, not yet a fact
             step = dialogue.form_step(
                 requested, _text(tracker), intent=_intent(tracker), complaint=complaint,
                 facts=facts, failed=_count(tracker, "failed_answers"), asked=asked,
                 channel=tracker.get_slot("channel"), today=today(),
-                events=list(tracker.events))
+                events=list(tracker.events), ranking=ranking)
         except Exception:  # never leave the citizen stuck in the form
             log.exception("validate_triage_form failed")
             dispatcher.utter_message(text=TRIAGE_ERROR)
@@ -225,29 +229,6 @@ for _fact in dialogue.FACT_SLOTS:  # action_ask_party, action_ask_decision_date,
     _name = "ActionAsk" + "".join(p.title() for p in _fact.split("_"))
     globals()[_name] = type(_name, (ActionAskFact,), {"fact": _fact, "__doc__":
                                                       f"Ask for {_fact}."})
-
-
-class ActionAnswerQuestion(Action):
-    """Answer a follow-up about the route given (材料、去哪里、期限、过期…) or a question
-    about the 信访 procedure (写信、网上信访、走访、复查复核…)."""
-
-    def name(self) -> str:
-        return "action_answer_question"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
-        try:
-            facts = _facts(tracker)
-            messages = dialogue.answer_question(
-                _text(tracker), tracker.get_slot("channel"), intent=_intent(tracker),
-                topic=_entity(tracker, "topic"),
-                deadline_start=dialogue.as_date(facts.get("decision_date")),
-                facts=facts, today=today())
-        except Exception:
-            log.exception("action_answer_question failed")
-            messages = [dialogue.Message(TRIAGE_ERROR)]
-        utter(dispatcher, messages)
-        return []
 
 
 class ActionHandoff(Action):

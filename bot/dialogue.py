@@ -498,10 +498,14 @@ def followup_kind(text: str) -> str | None:
 def answer_question(text: str, channel: str | None, *, intent: str | None = None,
                     topic: str | None = None, deadline_start: dt.date | None = None,
                     facts: Mapping[str, Any] | None = None, today: dt.date | None = None,
-                    kb: KnowledgeBase | None = None) -> list[Message]:
+                    menu: bool = True, kb: KnowledgeBase | None = None) -> list[Message]:
     """Answer a follow-up about the route given (``channel``) or a question about the 信访
     procedure. ``topic`` (a procedure topic id from a button) wins; otherwise a procedure
-    topic wins when the question is about petitioning or there is no route yet."""
+    topic wins when the question is about petitioning or there is no route yet.
+
+    When nothing matches: the menu of procedure topics if ``menu`` or the question is about
+    petitioning, else no messages (the caller treats the text as not understood).
+    """
     kb = kb or open_knowledge()
     data = load_conversation()
     topics = {t.id: t for t in _topics(kb)}
@@ -523,7 +527,7 @@ def answer_question(text: str, channel: str | None, *, intent: str | None = None
         return messages
     if kind and not channel:
         return [Message(data.text("need_problem_first"))]
-    return [procedure_menu(kb)]
+    return [procedure_menu(kb)] if menu or about_petitioning else []
 
 
 def _topics(kb: KnowledgeBase) -> tuple:
@@ -538,7 +542,8 @@ def procedure_menu(kb: KnowledgeBase | None = None) -> Message:
     data = load_conversation()
     buttons = tuple(Button(t.title, "/ask_procedure" + json.dumps({"topic": t.id}))
                     for t in _topics(kb))
-    return Message(data.text("procedure_menu"), buttons)
+    handoff = Button(data.text("handoff_button"), "/human_handoff")
+    return Message(data.text("procedure_menu"), (*buttons, handoff))
 
 
 def handoff_messages(events: list[dict], result: TriageResult | None,
@@ -580,6 +585,8 @@ STATUS_ASKING = "asking"  # a fact is missing: the form asks for it
 STATUS_ANSWERED = "answered"
 STATUS_UNCLEAR = "unclear"  # not understood: buttons (first time), then handoff
 STATUS_OUT_OF_SCOPE = "out_of_scope"
+STATUS_REPLIED = "replied"  # a follow-up or procedure question answered; the complaint stays
+QUESTION_INTENTS = frozenset({"ask_followup", "ask_procedure"})
 MAX_UNCLEAR_TURNS = 2
 NOT_A_COMPLAINT = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank",
                              "bot_challenge"})
@@ -629,8 +636,14 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
                 after_form: bool = False, unclear_turns: int = 0, last_status: str | None = None,
                 today: dt.date | None = None, events: list[dict] | None = None,
                 complaint_ranking: Sequence[tuple[str, float]] = (),
+                channel: str | None = None, topic: str | None = None,
                 kb: KnowledgeBase | None = None) -> TriageTurn:
-    """Decide what to do with a message that may describe a complaint.
+    """Decide what to do with a message: a complaint, a question, or not understood.
+
+    - a follow-up or procedure question (``ask_followup``/``ask_procedure``, ``topic`` from a
+      menu button) is answered from the knowledge base about ``channel``, the route given;
+      one that matches nothing is treated as not understood (the NLU is overconfident on
+      short junk), and an emergency always comes first;
 
     - ``after_form``: the questions are answered (or 不清楚): answer the complaint so far,
       choosing the likeliest channel if the facts still do not decide it;
@@ -649,7 +662,28 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
     known = {k: v for k, v in (facts or {}).items() if k in FACT_SLOTS}
     new_facts: dict[str, str | None] = {}
     button = _payload_intent(text)
+    if button in QUESTION_INTENTS:
+        intent, button = button, None
+    elif button is not None and button not in {c.code for c in kb.channels()}:
+        button = None
     ranking = list(ranking)
+    engine = get_engine()
+    groups = {engine.lexicon.concept(h.concept).group
+              for h in engine.lexicon.match(normalize(text)) if not h.negated}
+    # with no route given yet, a question that describes a problem (物业乱收费去哪里告) is
+    # a complaint; an emergency always comes first
+    describes = channel is None and bool(groups & {"act", "party"}) and not (
+        match_procedure_topic(text, kb=kb))
+    if (intent in QUESTION_INTENTS and not after_form and "emergency" not in groups
+            and not describes):
+        replies = answer_question(
+            text, channel, intent=intent, topic=topic, today=today, kb=kb,
+            deadline_start=as_date(known.get("decision_date")), facts=known_facts(known),
+            menu=text.startswith("/"))
+        if replies:
+            return TriageTurn(STATUS_REPLIED, replies, complaint, {}, None, unclear_turns,
+                              False, list(complaint_ranking))
+        intent = "nlu_fallback"
     if after_form:
         body = complaint
         ranking = list(complaint_ranking)
@@ -667,7 +701,6 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
         known = {}
     known.update({k: v for k, v in new_facts.items() if v is not None})
     known.pop("what_happened", None)
-    engine = get_engine()
     result = engine.triage(body, known_facts(known), today=today, nlu_ranking=ranking,
                            must_decide=after_form or bool(button))
     hits = [h for h in engine.lexicon.match(normalize(body)) if not h.negated]
@@ -725,11 +758,16 @@ class FormStep:
 
 
 def next_fact(complaint: str, facts: Mapping[str, Any], asked: int = 0,
-              today: dt.date | None = None) -> str | None:
-    """The next fact to ask about the complaint, or None (all known, or enough asked)."""
+              today: dt.date | None = None, ranking: Sequence[tuple[str, float]] = ()
+              ) -> str | None:
+    """The next fact to ask about the complaint, or None (all known, or enough asked).
+
+    ``ranking`` is the NLU signal of the complaint (as when it was first triaged).
+    """
     if asked >= MAX_QUESTIONS:
         return None
-    result = get_engine().triage(complaint or "", known_facts(facts), today=today)
+    result = get_engine().triage(complaint or "", known_facts(facts), today=today,
+                                 nlu_ranking=list(ranking))
     for question in result.missing:
         if facts.get(question.fact) in (None, ""):
             if question.fact == "what_happened" and facts.get("what_happened"):
@@ -741,7 +779,8 @@ def next_fact(complaint: str, facts: Mapping[str, Any], asked: int = 0,
 def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str = "",
               facts: Mapping[str, Any] | None = None, failed: int = 0, asked: int = 0,
               channel: str | None = None, today: dt.date | None = None,
-              events: list[dict] | None = None, kb: KnowledgeBase | None = None) -> FormStep:
+              events: list[dict] | None = None, ranking: Sequence[tuple[str, float]] = (),
+              kb: KnowledgeBase | None = None) -> FormStep:
     """Handle the citizen's reply to the question for ``fact``.
 
     A usable answer (free text or a button) or 不清楚 fills the fact; 算了 ends the questions;
@@ -761,7 +800,7 @@ def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str
                      if k != fact and facts.get(k) != v}
         if corrected:
             facts.update(corrected)
-            return FormStep(corrected, [], next_fact(complaint, facts, asked, today))
+            return FormStep(corrected, [], next_fact(complaint, facts, asked, today, ranking))
     parsed = parse_answer(fact, text, today)
     if parsed.status == "stop":
         return FormStep({fact: UNKNOWN, "failed_answers": 0}, [Message(data.text("stop_noted"))],
@@ -798,27 +837,32 @@ def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str
                 messages.append(Message(data.text("unusable_answer")))
     facts.update(slots)
     return FormStep(slots, messages, next_fact(slots.get("complaint", complaint), facts,
-                                               int(slots.get("questions_asked", asked)), today))
+                                               int(slots.get("questions_asked", asked)), today,
+                                               ranking))
 
 
 def _aside(text: str, intent: str | None, channel: str | None, facts: Mapping[str, Any],
            today: dt.date, events: list[dict] | None, kb: KnowledgeBase) -> list[Message] | None:
-    """The answer to something said instead of an answer, or None."""
-    if wants_handoff(text, intent):
-        return handoff_messages(events or [], None, channel)
+    """The answer to something said instead of an answer, or None.
+
+    Only what the text itself shows counts (an emergency, an article number, a follow-up or
+    procedure question that matches): the NLU intent of a short reply is not reliable.
+    """
     engine = get_engine()
     hits = engine.lexicon.match(normalize(text))
     emergency = engine.emergency({h.concept for h in hits if not h.negated})
     if emergency:
         return [Message(emergency.message)]
-    if intent == "ask_article" or (kb.find_citations(text) and "条" in text):
+    if wants_handoff(text):  # the words, not the intent of a short reply
+        return handoff_messages(events or [], None, channel)
+    if kb.find_citations(text) and "条" in text:
         from bot.answers import answer_article_request
 
         return [Message(m) for m in answer_article_request(text, kb).messages]
     kind = followup_kind(text)
-    if intent in ("ask_followup", "ask_procedure") or (
-            looks_like_question(text) and (kind or match_procedure_topic(text))):
-        if kind and not channel and not match_procedure_topic(text):
+    topic = match_procedure_topic(text)
+    if (intent in QUESTION_INTENTS or looks_like_question(text)) and (kind or topic):
+        if kind and not channel and not topic:
             return [Message(load_conversation().text("after_route_known"))]
         start = as_date(facts.get("decision_date"))
         return answer_question(text, channel, intent=intent, deadline_start=start,

@@ -31,7 +31,10 @@ MAX_USER_MESSAGES = 8  # the latest ones are kept in the summary
 MAX_MESSAGE_CHARS = 200
 MAX_QUESTIONS = 8
 MAX_SUMMARY_CHARS = 3000
-_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata"}
+# conversation bookkeeping, not facts about the citizen's problem
+_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "triage_status", "complaint",
+                   "complaint_ranking", "channel", "consultation_id", "failed_answers",
+                   "questions_asked", "unclear_turns"}
 
 _PHONE_RE = re.compile(r"^[0-9()（）+\- 、,，/;；转]+$")
 _URL_RE = re.compile(r"^https?://[^\s]+$")

@@ -189,12 +189,17 @@ def test_quote_article_from_a_button_entity():
     assert messages[0]["text"].startswith("《信访工作条例》第二十条第一款")
 
 
-def test_answer_question_uses_the_channel_in_context():
-    events, messages = run(act.ActionAnswerQuestion(), tracker(
-        "那要带什么材料", "ask_followup", slots={"channel": "labour_arbitration"}))
-    assert events == []
+def test_questions_use_the_channel_in_context_and_keep_the_complaint():
+    slots = {"channel": "labour_arbitration", "complaint": "公司拖欠我工资",
+             "party": "employer", "complaint_ranking": [["labour_arbitration", 0.8]]}
+    events, messages = run(act.ActionTriage(), tracker("那要带什么材料", "ask_followup",
+                                                       slots=slots))
+    assert events == [SlotSet("triage_status", "replied"), SlotSet("complaint", "公司拖欠我工资"),
+                      SlotSet("unclear_turns", 0.0),
+                      SlotSet("complaint_ranking", [["labour_arbitration", 0.8]]),
+                      SlotSet("questions_asked", 0.0), SlotSet("failed_answers", 0.0)]
     assert messages[0]["text"].startswith("劳动（人事）争议仲裁要准备的材料")
-    _, messages = run(act.ActionAnswerQuestion(), tracker(
+    _, messages = run(act.ActionTriage(), tracker(
         '/ask_procedure{"topic": "online"}', "ask_procedure",
         entities=[{"entity": "topic", "value": "online"}]))
     from bot.followups import answer_procedure

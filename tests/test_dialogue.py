@@ -286,6 +286,27 @@ def test_answer_question_routes():
     assert any("30日" in t for t in recheck)
 
 
+def test_turn_question_path():
+    kwargs = {"ranking": [("ask_followup", 0.98)], "today": TODAY, "complaint": "公司欠我工资",
+              "facts": {"party": "employer"}, "channel": "labour_arbitration"}
+    turn = d.triage_turn("那去哪里办", intent="ask_followup", **kwargs)
+    assert turn.status == d.STATUS_REPLIED and turn.messages[0].text.startswith("找谁办")
+    assert turn.complaint == "公司欠我工资" and turn.facts == {}  # the complaint stays
+    # junk the NLU calls a follow-up: not understood, not a menu
+    turn = d.triage_turn("？？？", intent="ask_followup", **kwargs)
+    assert turn.status == d.STATUS_UNCLEAR and turn.messages[-1].text.startswith("抱歉")
+    # a question that is really a complaint is triaged
+    turn = d.triage_turn("物业乱收停车费去哪里告", intent="ask_followup",
+                         ranking=[("ask_followup", 0.9)], today=TODAY)
+    assert turn.status in (d.STATUS_ANSWERED, d.STATUS_ASKING) and turn.result is not None
+    # an emergency comes first, whatever the intent
+    turn = d.triage_turn("我不想活了怎么办", intent="ask_followup", **kwargs)
+    assert "12356" in turn.messages[0].text
+    # the menu button
+    turn = d.triage_turn("/ask_procedure", intent="ask_procedure", ranking=[], today=TODAY)
+    assert turn.status == d.STATUS_REPLIED and turn.messages[0].buttons[-1].title == "转人工"
+
+
 def test_handoff_uses_local_config_and_summary():
     events = [{"event": "user", "text": "我的身份证110101199003078515，单位欠薪"},
               {"event": "bot", "text": "您现在还在这家单位上班吗？"},

@@ -93,6 +93,12 @@ class TriageEngine:
         extracted = fact_extraction.extract(norm.text, hits, self.lexicon, today)
         extracted.update(known)
         decision = self.decide(present, nlu_ranking, explanation)
+        if (decision.channel is not None and decision.rule is None
+                and not any(c in self.lexicon.concepts for c in present)
+                and len(norm.text.strip()) < self.rules.setting("nlu_only_min_chars")):
+            explanation.append("没有识别出任何情况，话又太短：先问清楚")
+            decision = Decision(None, [], 0.0, decision.score, None, decision.scores,
+                                decision.contributions)
         if decision.channel is None and must_decide and decision.alternatives:
             explanation.append("信息不全，按最可能的渠道回答")
             decision.channel, decision.alternatives = (decision.alternatives[0],
@@ -135,6 +141,11 @@ class TriageEngine:
         """Rules first (first match wins), else weighted concepts plus the NLU signal."""
         explanation = explanation if explanation is not None else []
         scores, contributions = self._scores(present, nlu_ranking)
+        for condition, codes in self.rules.exclude:  # e.g. 没有仲裁约定 → not 商事仲裁
+            if condition.holds(present):
+                for code in codes:
+                    if scores.pop(code, None) is not None:
+                        explanation.append(f"排除 {code}")
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         top_score = ranked[0][1] if ranked else 0.0
         for rule in self.rules.rules:

@@ -71,6 +71,7 @@ class RuleSet:
     questions: dict[str, dict[str, Any]]
     emergency: dict[str, dict[str, Any]] = field(default_factory=dict)
     issue_markers: tuple[str, ...] = ()
+    exclude: tuple[tuple[Condition, tuple[str, ...]], ...] = ()  # facts that rule channels out
 
     def setting(self, name: str) -> float:
         """A numeric setting."""
@@ -78,7 +79,8 @@ class RuleSet:
 
 
 SETTINGS = ("answer_min_score", "alternative_ratio", "max_alternatives", "nlu_weight",
-            "nlu_min_confidence", "rule_confidence", "multi_issue_min_score")
+            "nlu_min_confidence", "rule_confidence", "multi_issue_min_score",
+            "nlu_only_min_chars")
 
 
 def _condition(raw: Any, path: Path, entry: str) -> Condition:
@@ -156,4 +158,16 @@ def load_rules(path: Path | None = None, concepts: Collection[str] = (),
                 raise KnowledgeDataError(path, f"emergency.{kind}",
                                          f"热线 {number} 不在 hotlines.yaml 中")
     markers = tuple(str(m) for m in data.get("issue_markers") or ())
-    return RuleSet(settings, tuple(rules), tuple(ask), questions, emergency, markers)
+    exclude = []
+    for index, raw in enumerate(data.get("exclude") or [], start=1):
+        entry = f"exclude[{index}]"
+        cond = _condition(raw.get("when"), path, entry)
+        check(cond, entry)
+        codes = tuple(raw.get("channels") or ())
+        if not codes:
+            raise KnowledgeDataError(path, entry, "缺少 channels")
+        for code in codes:
+            check_channel(code, entry)
+        exclude.append((cond, codes))
+    return RuleSet(settings, tuple(rules), tuple(ask), questions, emergency, markers,
+                   tuple(exclude))
