@@ -195,7 +195,8 @@ class ValidateTriageForm(Action):
                 requested, _text(tracker), intent=_intent(tracker), complaint=complaint,
                 facts=facts, failed=_count(tracker, "failed_answers"), asked=asked,
                 channel=tracker.get_slot("channel"), today=today(),
-                events=list(tracker.events), ranking=ranking)
+                events=list(tracker.events), ranking=ranking,
+                reply_ranking=_ranking(tracker))
         except Exception:  # never leave the citizen stuck in the form
             log.exception("validate_triage_form failed")
             dispatcher.utter_message(text=TRIAGE_ERROR)

@@ -780,6 +780,7 @@ def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str
               facts: Mapping[str, Any] | None = None, failed: int = 0, asked: int = 0,
               channel: str | None = None, today: dt.date | None = None,
               events: list[dict] | None = None, ranking: Sequence[tuple[str, float]] = (),
+              reply_ranking: Sequence[tuple[str, float]] = (),
               kb: KnowledgeBase | None = None) -> FormStep:
     """Handle the citizen's reply to the question for ``fact``.
 
@@ -810,6 +811,9 @@ def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str
         if fact == "what_happened" and parsed.status == "value":
             complaint = combine(complaint, parsed.value or "")
             slots["complaint"] = complaint
+            if reply_ranking:  # the description, not 我要投诉, is what the NLU should read
+                ranking = list(reply_ranking)
+                slots["complaint_ranking"] = [[i, round(float(c), 4)] for i, c in ranking][:5]
         for name, value in facts_stated(text, today).items():  # said more than was asked
             if name not in (fact, "decision_date") and facts.get(name) in (None, ""):
                 slots[name] = value
