@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help setup knowledge train run test test-fast lint validate eval bench clean
+.PHONY: help setup knowledge train run test test-fast lint validate eval stories bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ eval: setup train  ## triage on the dev set beside the keyword and Rasa baseline
 	@echo "holdout: results/holdout/report.md"
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 3 --out results/nlu-cv --quiet
 	@echo "NLU cross-validation: results/nlu-cv/"
+
+stories: setup  ## re-record tests/test_stories.yml from tests/conversations.yml (needs `make run`)
+	$(PY) scripts/record_test_stories.py
 
 bench: setup train  ## time one triage on one core (target < 30 ms), without and with the NLU signal
 	$(PY) scripts/bench_triage.py
