@@ -55,44 +55,8 @@ DISCLAIMER = (
 
 
 def render_triage(result: Any, kb: KnowledgeBase | None = None) -> list[str]:
-    """A triage result as short chat messages: emergency first, then the route, then the
-    legal basis and the disclaimer. Works for the CLI and every chat channel."""
-    kb = kb or open_knowledge()
-    messages: list[str] = []
-    if result.emergency:
-        messages.append(result.emergency.message)
-    if result.channel is None:
-        questions = "\n".join(q.question for q in result.missing[:1])
-        messages.append(questions or "请再具体说说遇到的问题。")
-        return messages
-    channel = kb.get_channel(result.channel)
-    names = {c: kb.get_channel(c).name for c in result.alternatives}
-    lines = [f"建议途径：{channel.name}", result.reason]
-    if result.alternatives:
-        lines.append("也可以考虑：" + "、".join(names[c] for c in result.alternatives))
-    messages.append("\n".join(lines))
-    body = channel["body"]
-    route = [f"找谁办：{body['name']}"]
-    if body.get("how_to_find"):
-        route.append(f"怎么找：{body['how_to_find']}")
-    if result.deadline:
-        route.append(f"期限：{result.deadline.text}")
-        if result.deadline.overdue:
-            route.append("按您说的日期，期限可能已经过了，请尽快咨询12348，看是否有正当理由可以延长。")
-    messages.append("\n".join(route))
-    if result.issues:
-        others = [f"· {kb.get_channel(i.channel).name}：{i.text[:30]}" for i in result.issues
-                  if i.channel]
-        messages.append("您的消息里有几个问题，分别是：\n" + "\n".join(others))
-    if result.missing:
-        messages.append("还需要确认：" + result.missing[0].question)
-    cites = []
-    for ref in result.articles[:4]:
-        try:
-            cites.append(kb.quote(kb.citations.parse(ref)).citation)
-        except (KnowledgeError, ValueError):
-            continue
-    if cites:
-        messages.append("依据：" + "；".join(cites))
-    messages.append(DISCLAIMER)
-    return messages
+    """A triage result as plain messages (the CLI): the same bubbles the chat shows
+    (``bot.dialogue.reply_for_result``), without their buttons."""
+    from bot.dialogue import reply_for_result  # dialogue imports this module
+
+    return [message.text for message in reply_for_result(result, kb)]
