@@ -238,3 +238,10 @@ def test_cli_triage(use_kb: str, capsys: pytest.CaptureFixture) -> None:
     assert json.loads(capsys.readouterr().out)["channel"] == "commercial_arbitration"
     assert main(["triage", "合同纠纷", "--fact", "oops"]) == 2
     assert "名称=值" in capsys.readouterr().err
+
+
+def test_common_words_jieba_calls_places_are_not_places() -> None:
+    from bot.triage.facts import places_in
+
+    assert places_in("你们这个东西怎么用") == []
+    assert places_in("我在海淀区被罚款") == ["海淀区"]

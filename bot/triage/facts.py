@@ -72,6 +72,10 @@ def extract(text: str, hits: list[Hit], lexicon: Lexicon, today: dt.date) -> dic
     return facts
 
 
+# words jieba tags as place names (ns) that, in citizens' messages, almost never are
+_NS_NOT_PLACES = frozenset({"东西", "南北", "东南", "西北", "中外", "内外", "上下", "左右"})
+
+
 def places_in(text: str) -> list[str]:
     """Place names: administrative-division regex, then jieba's ``ns`` tags as a second net."""
     found: list[str] = []
@@ -82,7 +86,7 @@ def places_in(text: str) -> list[str]:
             found.append(name)
     if not found and text:
         for word, flag in _posseg(text[:500]):
-            if flag == "ns" and len(word) >= 2 and word not in found:
+            if flag == "ns" and len(word) >= 2 and word not in found and word not in _NS_NOT_PLACES:
                 found.append(word)
     return found[:5]
 
