@@ -381,7 +381,7 @@ def _route_messages(result: TriageResult, kb: KnowledgeBase) -> list[Message]:
             route.append("按您说的日期，期限可能已经过了。可以问我“过期了怎么办”，"
                          "也请尽快拨打12348咨询。")
         elif result.deadline.due is None and not result.deadline.no_limit:
-            route.append("告诉我收到决定（或者事情发生）的日期，我帮您算出最后一天。")
+            route.append("告诉我括号里说的那一天是哪天，我帮您算出最后一天。")
     messages.append(Message("\n".join(route)))
     for kind in ("steps", "materials", "cost"):
         texts = answer_followup(kind, result.channel, kb=kb)
