@@ -691,7 +691,8 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
         body = complaint
         ranking = [(button, 1.0)]
         intent = button
-    elif complaint and (is_correction(text) or last_status in (STATUS_ASKING, STATUS_UNCLEAR)):
+    elif complaint and (is_correction(text) or last_status in (STATUS_ASKING, STATUS_UNCLEAR)
+                        or _just_a_date(text, today)):  # the date the answer asked for
         body = combine(complaint, text)
         new_facts.update(facts_stated(text, today, loose=is_correction(text)))
         ranking = list(complaint_ranking) or ranking
@@ -734,6 +735,15 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
         messages.append(clarify_message(ranking, kb))
         return done(STATUS_UNCLEAR, turns=turns)
     return done(STATUS_ASKING)  # 请再具体说说
+
+
+def _just_a_date(text: str, today: dt.date) -> bool:
+    """A short message that gives a date and nothing else the lexicon knows (3月1日收到的)."""
+    if len(_match_form(text)) > 20:
+        return False
+    if any(not h.negated for h in get_engine().lexicon.match(normalize(text))):
+        return False
+    return "decision_date" in facts_stated(text, today)
 
 
 def _without_question(result: TriageResult) -> TriageResult:

@@ -206,6 +206,19 @@ def test_turn_new_complaint_clears_old_facts_and_correction_keeps_them():
     assert turn.complaint == "对方借了我五万块钱不还。不对，对方是个人"
 
 
+def test_turn_date_given_after_the_answer_completes_the_complaint():
+    first = d.triage_turn("不清楚", intent="nlu_fallback", ranking=[], today=TODAY,
+                          complaint="城管没收了我的三轮车，我不服", after_form=True,
+                          facts={"decision_date": "unknown"},
+                          complaint_ranking=[("admin_reconsideration", 0.8)])
+    assert "告诉我括号里说的那一天是哪天" in first.messages[1].text
+    turn = d.triage_turn("11月2日收到的", intent="nlu_fallback", ranking=[],
+                         complaint=first.complaint, last_status="answered", today=TODAY,
+                         facts={"decision_date": "unknown"}, complaint_ranking=first.ranking)
+    assert turn.status == d.STATUS_ANSWERED and turn.facts == {"decision_date": "2026-11-02"}
+    assert "最后一日为" in turn.messages[1].text
+
+
 def test_turn_two_stage_fallback_then_handoff():
     ranking = [("ask_procedure", 0.3), ("labour_arbitration", 0.2), ("greet", 0.1)]
     first = d.triage_turn("你们这个怎么弄", intent="nlu_fallback", ranking=ranking, today=TODAY)
