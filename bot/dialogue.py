@@ -76,6 +76,8 @@ class ConversationData:
     corrections: tuple[str, ...]
     followup_kinds: tuple[tuple[str, tuple[str, ...]], ...]
     handoff_words: tuple[str, ...]
+    petition_words: tuple[str, ...]
+    threat_articles: tuple[str, ...]
     intent_labels: Mapping[str, str]
     channel_intent_label: str
     texts: Mapping[str, str]
@@ -147,6 +149,8 @@ def _load(path_str: str, mtime: float) -> ConversationData:
         corrections=_words(data.get("corrections"), path, "corrections"),
         followup_kinds=tuple(kinds),
         handoff_words=_words(data.get("handoff_words"), path, "handoff_words"),
+        petition_words=_words(data.get("petition_words"), path, "petition_words"),
+        threat_articles=tuple(str(r) for r in (data.get("threat") or {}).get("articles") or ()),
         intent_labels={str(k): str(v) for k, v in labels.items()},
         channel_intent_label=str(data.get("channel_intent_label") or "{name}"),
         texts=dict(texts),
@@ -432,7 +436,7 @@ def threat_messages(kb: KnowledgeBase | None = None) -> list[Message]:
     """The calm answer to a threat to 闹访: lawful petitioning, and the way to learn more."""
     kb = kb or open_knowledge()
     data = load_conversation()
-    cites = [c for c in (_cite(kb, r) for r in ("条例 第26条", "条例 第47条 第1款")) if c]
+    cites = [c for c in (_cite(kb, r) for r in data.threat_articles) if c]
     text = data.text("threat") + ("\n（依据：" + "；".join(cites) + "）" if cites else "")
     return [Message(text, (Button(data.text("disruptive_button"),
                                   '/ask_procedure{"topic": "disruptive"}'),))]
@@ -514,7 +518,7 @@ def answer_question(text: str, channel: str | None, *, intent: str | None = None
     kind = followup_kind(text)
     matched = match_procedure_topic(text, kb=kb)
     about_petitioning = intent == "ask_procedure" or any(
-        w in _match_form(text) for w in ("信访", "上访", "复查", "复核", "走访", "来访"))
+        w in _match_form(text) for w in data.petition_words)
     if matched and (channel is None or kind is None or about_petitioning):
         return [Message(t) for t in answer_procedure(matched, kb)]
     if kind and channel:

@@ -17,15 +17,20 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 
-def say(server: dict, sender: str, message: str) -> list[str]:
-    """Send one message through the REST channel; return the texts of the replies."""
+def chat(server: dict, sender: str, message: str) -> list[dict]:
+    """Send one message through the REST channel; return the replies with their buttons."""
     request = urllib.request.Request(
         f"{server['rasa']}/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": message}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
-        return [m["text"] for m in json.loads(response.read()) if "text" in m]
+        return json.loads(response.read())
+
+
+def say(server: dict, sender: str, message: str) -> list[str]:
+    """Send one message through the REST channel; return the texts of the replies."""
+    return [m["text"] for m in chat(server, sender, message) if "text" in m]
 
 
 def response_text(name: str) -> str:
@@ -73,17 +78,6 @@ def test_model_file_is_the_trained_one(rasa_server: dict) -> None:
 
 
 # ---- complete conversations ----------------------------------------------------------------
-def chat(server: dict, sender: str, message: str) -> list[dict]:
-    """Send one message; return the replies with their buttons."""
-    request = urllib.request.Request(
-        f"{server['rasa']}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
 def texts_of(replies: list[dict]) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 
