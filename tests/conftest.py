@@ -58,6 +58,18 @@ def trained_model() -> Path:
     return MODEL
 
 
+def channel_codes() -> list[str]:
+    """The channel codes: those of ../shared/legal-routes.md when present, else the catalogue's
+    (knowledge/channels.yaml, itself checked against legal-routes.md when that file exists)."""
+    import yaml
+
+    codes = legal_route_codes()
+    if codes:
+        return codes
+    data = yaml.safe_load((config.knowledge_dir() / "channels.yaml").read_text("utf-8"))
+    return [c["code"] for c in data["channels"]]
+
+
 def legal_route_codes() -> list[str]:
     """Channel codes of ../shared/legal-routes.md (empty when the file is absent)."""
     if not LEGAL_ROUTES.is_file():

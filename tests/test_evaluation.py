@@ -22,7 +22,7 @@ from bot.evaluation import (
 from bot.knowledge import KnowledgeBase
 from bot.triage.baselines import keyword_baseline, load_keywords, rasa_baseline
 from bot.triage.result import TriageResult
-from tests.conftest import legal_route_codes
+from tests.conftest import channel_codes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -240,7 +240,7 @@ def test_format_report(report: EvalReport) -> None:
 
 
 def test_abbreviations_are_unique() -> None:
-    codes = [*legal_route_codes(), "admin_x_y", "ASK"]
+    codes = [*channel_codes(), "admin_x_y", "ASK"]
     short = abbreviations(codes)
     assert short["admin_reconsideration"] == "AR"
     assert short["land_contract_arbitration"] == "LCA"
@@ -350,7 +350,7 @@ def test_main_predictor_calls_triage(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---- keyword baseline ----------------------------------------------------------------
 def test_keyword_file_covers_every_channel() -> None:
     keywords = load_keywords()
-    assert list(keywords) == legal_route_codes()  # every channel, catalogue order
+    assert list(keywords) == channel_codes()  # every channel, catalogue order
     for code, words in keywords.items():
         assert 5 <= len(words) <= 12, code
         assert len(set(words)) == len(words), code
