@@ -377,13 +377,36 @@ def _register_extra_commands(sub: argparse._SubParsersAction) -> None:
         register(sub)
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete consultation records and conversations older than the retention time."""
+    from bot import privacy
+
+    tracker_url = args.tracker_url or privacy.tracker_store_url(args.endpoints)
+    removed = privacy.purge(args.days, tracker_url=tracker_url)
+    _out(f"已删除：咨询记录 {removed['consultations']} 条"
+         + (f"，对话 {removed['conversations']} 个" if "conversations" in removed
+            else "（未找到 SQL 对话存储，对话未清理）"))
+    return 0
+
+
+def _add_purge(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("purge", help="删除超过保存期限的咨询记录和对话（建议每天定时运行）")
+    p.add_argument("--days", type=positive_int,
+                   help="保存天数（默认取环境变量 BOT_RETENTION_DAYS，未设置为 180）")
+    p.add_argument("--endpoints", default="endpoints.yml",
+                   help="从中读取对话存储（tracker_store）的 endpoints.yml")
+    p.add_argument("--tracker-url",
+                   help="对话存储的数据库地址（SQLAlchemy URL），优先于 --endpoints")
+    p.set_defaults(func=cmd_purge)
+
+
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     from bot.evaluation import add_evaluate_command
 
     add_evaluate_command(sub)
 
 
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_evaluate]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_evaluate, _add_purge]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
