@@ -79,6 +79,8 @@ class ConversationData:
     petition_words: tuple[str, ...]
     threat_articles: tuple[str, ...]
     intent_labels: Mapping[str, str]
+    fact_labels: Mapping[str, str]  # summary_facts.labels: fact → 名称 (others are internal)
+    fact_values: Mapping[str, str]  # summary_facts.values: internal value → 说法
     channel_intent_label: str
     texts: Mapping[str, str]
 
@@ -144,6 +146,10 @@ def _load(path_str: str, mtime: float) -> ConversationData:
     labels = data.get("intent_labels")
     if not isinstance(labels, Mapping):
         raise KnowledgeDataError(path, "intent_labels", "缺少或不是映射")
+    summary = data.get("summary_facts")
+    if not isinstance(summary, Mapping) or not all(
+            isinstance(summary.get(k), Mapping) for k in ("labels", "values")):
+        raise KnowledgeDataError(path, "summary_facts", "应有 labels 和 values 两个映射")
     return ConversationData(
         answers=answers,
         corrections=_words(data.get("corrections"), path, "corrections"),
@@ -152,6 +158,8 @@ def _load(path_str: str, mtime: float) -> ConversationData:
         petition_words=_words(data.get("petition_words"), path, "petition_words"),
         threat_articles=tuple(str(r) for r in (data.get("threat") or {}).get("articles") or ()),
         intent_labels={str(k): str(v) for k, v in labels.items()},
+        fact_labels={str(k): str(v) for k, v in summary["labels"].items()},
+        fact_values={str(k): str(v) for k, v in summary["values"].items()},
         channel_intent_label=str(data.get("channel_intent_label") or "{name}"),
         texts=dict(texts),
     )

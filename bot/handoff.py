@@ -248,14 +248,39 @@ def _short(text: object, limit: int = MAX_MESSAGE_CHARS) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _fact_value(value: Any) -> str:
+def _fact_value(value: Any, values: dict[str, str]) -> str:
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return values.get(str(value).lower(), "是" if value else "否")
     if isinstance(value, list | tuple):
-        return "、".join(_fact_value(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        return "、".join(dict.fromkeys(_fact_value(v, values) for v in value))
+    if isinstance(value, dict):  # a date found in the text: its own wording
+        return str(value.get("text") or value.get("date") or "")
+    return values.get(str(value), str(value))
+
+
+def known_facts_line(facts: dict[str, Any]) -> str | None:
+    """已知情况 in words: the facts named in conversation.yaml's summary_facts, or None."""
+    from bot.dialogue import load_conversation
+
+    data = load_conversation()
+    values = dict(data.fact_values)
+    parts = []
+    for name, label in data.fact_labels.items():
+        if name not in facts or f"{name}s" in facts and name + "s" in data.fact_labels:
+            continue
+        shown = _fact_value(facts[name], values)
+        if shown and f"{label}：" not in "".join(parts):
+            parts.append(f"{label}：{_short(shown, 80)}")
+    return "；".join(parts) or None
+
+
+def _payload_label(payload: str) -> str:
+    """A button payload whose button is unknown: the intent's plain name, never JSON."""
+    from bot.dialogue import load_conversation
+
+    intent = re.match(r"/([A-Za-z_]*)", payload)
+    label = load_conversation().intent_labels.get(intent.group(1) if intent else "")
+    return f"（按钮：{label}）" if label else "（点了一个按钮）"
 
 
 def _is_question(text: str) -> bool:
@@ -266,12 +291,16 @@ def conversation_summary(events: list[dict], result: TriageResult | None) -> str
     """A short, masked summary of the conversation for the staff member taking over.
 
     ``events`` are Rasa tracker events as dicts; only ``user``, ``bot`` and ``slot`` events are
-    read. Lists the citizen's latest messages, the channel decided (or the candidates), the
-    known facts, and the questions the bot asked with the answers given.
+    read. Lists the citizen's latest messages (a pressed button by its title), the channel
+    decided (or the candidates), the known facts in words, and the questions the bot asked
+    with the answers given.
     """
+    from bot.dialogue import load_conversation
+
     user_messages: list[str] = []
     questions: list[list[str | None]] = []  # [question, answer]
     slots: dict[str, Any] = {}
+    buttons: dict[str, str] = {}  # payload → title of the latest bot message's buttons
     for event in events or []:
         if not isinstance(event, dict):
             continue
@@ -280,12 +309,18 @@ def conversation_summary(events: list[dict], result: TriageResult | None) -> str
             text = event.get("text")
             if not isinstance(text, str) or not text.strip():
                 continue
-            shown = ("（按钮）" + _short(text[1:], 60)) if text.startswith("/") else _short(text)
+            shown = _short(buttons.get(text) or text)
+            if text.startswith("/") and text not in buttons:
+                shown = _payload_label(text)
             user_messages.append(shown)
             if questions and questions[-1][1] is None:
                 questions[-1][1] = shown
         elif kind == "bot":
             text = event.get("text")
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            buttons = {b["payload"]: str(b.get("title") or "")
+                       for b in data.get("buttons") or []
+                       if isinstance(b, dict) and isinstance(b.get("payload"), str)}
             if isinstance(text, str) and _is_question(text):
                 questions.append([_short(text, 100), None])
         elif kind == "slot":
@@ -299,7 +334,8 @@ def conversation_summary(events: list[dict], result: TriageResult | None) -> str
     names = _channel_names()
     lines = ["【转人工摘要】（证件号、电话、银行卡号已隐去）"]
     if result is not None and result.emergency is not None:
-        lines.append(f"⚠ 紧急情况：{result.emergency.kind}")
+        kind = load_conversation().fact_values.get(result.emergency.kind, result.emergency.kind)
+        lines.append(f"⚠ 紧急情况：{kind}")
     if result is None:
         lines.append("渠道：尚未判断")
     elif result.channel:
@@ -312,9 +348,9 @@ def conversation_summary(events: list[dict], result: TriageResult | None) -> str
     facts: dict[str, Any] = dict(result.facts) if result is not None else {}
     for name, value in slots.items():
         facts.setdefault(name, value)
-    if facts:
-        lines.append("已知情况：" + "；".join(
-            f"{_short(k, 40)}={_short(_fact_value(v), 80)}" for k, v in facts.items()))
+    known = known_facts_line(facts)
+    if known:
+        lines.append("已知情况：" + known)
     if result is not None and result.missing:
         lines.append("还需了解：" + "；".join(_short(q.question, 80) for q in result.missing))
     lines.append(f"群众的话（共{len(user_messages)}条"

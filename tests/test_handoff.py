@@ -155,6 +155,10 @@ def _events() -> list[dict]:
         {"event": "bot", "text": "好的，我帮您看看。"},
         {"event": "user", "text": "工资卡是6222021234567890123，能不能直接打给我"},
         {"event": "bot", "text": "工资是哪天没发的？"},
+        {"event": "bot", "text": "这些信息对您有帮助吗？", "data": {"buttons": [
+            {"title": "有帮助", "payload": "/feedback_helpful"}]}},
+        {"event": "user", "text": "/feedback_helpful"},
+        {"event": "user", "text": "/human_handoff"},
         "not a dict",
         {"event": "user"},
         {"event": "user", "text": None},
@@ -164,7 +168,9 @@ def _events() -> list[dict]:
 def test_summary_masks_numbers_and_names_the_channel() -> None:
     result = TriageResult(
         channel="labour_arbitration", alternatives=["civil_litigation"], confidence=0.9,
-        facts={"party": "employer", "wages_owed": True, "contact": "电话13812345678"},
+        facts={"party": "employer", "wages_owed": True, "contact": "电话13812345678",
+               "acts": ["欠薪", "欠薪"], "act": "欠薪",
+               "dates": [{"date": "2024-03-05", "text": "3月5日"}], "event_date": "2024-03-05"},
         deadline=Deadline(limit_id="x", label="申请仲裁", text="1年（自知道权利被侵害之日起）"),
     )
     summary = conversation_summary(_events(), result)
@@ -173,13 +179,18 @@ def test_summary_masks_numbers_and_names_the_channel() -> None:
                    "6222021234567890123", "622202123456"):
         assert secret not in summary
     assert "＊＊＊002X" in summary and "＊＊＊5678" in summary and "＊＊＊0123" in summary
-    assert "party=employer" in summary and "wages_owed=是" in summary
-    assert "employment_ongoing=否" in summary  # from the slot event
-    assert "requested_slot" not in summary
-    assert "您现在还在这家单位上班吗？ → （按钮）inform" in summary
+    # facts in words, internal markers (wages_owed, contact, dates) left out, no duplicates
+    known = next(line for line in summary.splitlines() if line.startswith("已知情况："))
+    assert known == "已知情况：对方：用人单位；事由：欠薪；日期：2024-03-05；仍在职：否"
+    assert "requested_slot" not in summary and "=" not in summary
+    # a payload is shown by its button's title, or the intent's plain name; never JSON
+    assert "您现在还在这家单位上班吗？ → （点了一个按钮）" in summary
     assert "工资是哪天没发的？ → （未回答）" in summary
+    assert "这些信息对您有帮助吗？ → 有帮助" in summary
+    assert "5. （按钮：转人工）" in summary
+    assert "{" not in summary and "feedback_helpful" not in summary
     assert "好的，我帮您看看" not in summary  # only questions are listed
-    assert "群众的话（共3条）" in summary
+    assert "群众的话（共5条）" in summary
     assert "期限：1年" in summary
 
 
