@@ -1,0 +1,1 @@
+"""Front doors of the bot: Rasa custom input channels (web chat page, WeChat, WeCom)."""
