@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serve the bot on localhost: the action server, then the Rasa server (REST webhook).
+# Serve the bot on localhost: the action server, then the Rasa server (web page, REST, WeChat).
 # Called by `make run` once the venv, the knowledge database and the model are ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +30,11 @@ PY
 cat <<MSG
 
   信访法律渠道引导机器人 is starting on localhost.
-  REST webhook:  POST http://localhost:${RASA_PORT}/webhooks/rest/webhook
-                 {"sender": "me", "message": "第三十一条是什么"}
+  Web chat page:   http://localhost:${RASA_PORT}/webhooks/web/
+  REST webhook:    POST http://localhost:${RASA_PORT}/webhooks/rest/webhook
+                   {"sender": "me", "message": "第三十一条是什么"}
+  WeChat webhook:  http://localhost:${RASA_PORT}/webhooks/wechat/webhook
+                   try it: .venv/bin/python -m bot.channels.wechat_sim "单位拖欠工资"
   Stop with Ctrl-C.
 
 MSG
