@@ -8,7 +8,6 @@ set, and the citizen is pointed to the national 12345 hotline instead.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
