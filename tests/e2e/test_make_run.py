@@ -1,4 +1,6 @@
-"""`make run` itself: the README's command serves the bot on localhost."""
+"""`make run` itself: the README's command serves the bot on localhost: the REST webhook, the
+web chat page at the README's URL, and the WeChat webhook (a signed simulated message sent by
+the README's simulator command)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -33,7 +36,25 @@ def test_make_run_serves_the_bot(trained_model: Path, kb: KnowledgeBase, tmp_pat
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             texts = [m["text"] for m in json.loads(response.read())]
-        assert texts == [kb.get_article("信访工作条例", 36, paragraph=3).render()]
+        expected = kb.get_article("信访工作条例", 36, paragraph=3).render()
+        assert texts == [expected]
+
+        readme = (ROOT / "README.md").read_text("utf-8")
+        assert "http://localhost:5005/webhooks/web/" in readme
+        with urllib.request.urlopen(f"http://localhost:{rasa_port}/webhooks/web/",
+                                    timeout=30) as response:
+            page = response.read().decode("utf-8")
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert "<title>" in page and "chat.js" in page
+
+        simulated = subprocess.run(
+            [sys.executable, "-m", "bot.channels.wechat_sim", "--aes",
+             "--url", f"http://localhost:{rasa_port}/webhooks/wechat/webhook",
+             "第三十六条第三款是什么"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert simulated.returncode == 0, simulated.stderr[-2000:]
+        assert expected in simulated.stdout
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
