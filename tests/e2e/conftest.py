@@ -41,14 +41,22 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 24
 @pytest.fixture(scope="session")
 def rasa_server(trained_model: Path, kb_url: str,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The action server and `rasa run` on free localhost ports, with a SQLite tracker store."""
+    """The action server and `rasa run` on free localhost ports, with a SQLite tracker store.
+
+    WeChat's API (token, customer-service messages) is a local fake (``wechat_api``), so the
+    servers never call out.
+    """
+    from bot.channels.wechat_sim import FakeApi
+
     work = tmp_path_factory.mktemp("rasa")
+    wechat_api = FakeApi(free_port())
     actions_port, rasa_port = free_port(), free_port()
     tracker_db = work / "tracker.db"
     (work / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n', "utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BOT_DB_URL": kb_url,
+           "WECHAT_API_BASE_URL": f"http://127.0.0.1:{wechat_api.server.server_port}/",
            "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     processes: list[subprocess.Popen] = []
     logs = {name: open(work / f"{name}.log", "w") for name in ("actions", "rasa")}  # noqa: SIM115
@@ -66,7 +74,7 @@ def rasa_server(trained_model: Path, kb_url: str,
             cwd=ROOT, env=env, stdout=logs["rasa"], stderr=subprocess.STDOUT))
         wait_for(f"http://localhost:{rasa_port}/status", processes[1], work / "rasa.log")
         yield {"rasa": f"http://localhost:{rasa_port}", "tracker_db": str(tracker_db),
-               "model": str(trained_model), "work": work}
+               "model": str(trained_model), "work": work, "wechat_api": wechat_api}
     finally:
         for process in processes:
             process.terminate()
@@ -77,3 +85,4 @@ def rasa_server(trained_model: Path, kb_url: str,
                 process.kill()
         for handle in logs.values():
             handle.close()
+        wechat_api.close()

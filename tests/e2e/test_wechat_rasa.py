@@ -65,10 +65,22 @@ def test_wage_arrears_plaintext_with_a_numbered_choice(wechat: dict) -> None:
     choices = dict((title, number) for number, title in CHOICE_RE.findall(question))
     assert {"还在上班", "已经离职"} <= set(choices)
     assert "回复数字" in question
-    answer = send(wechat, choices["已经离职"], openid=openid)  # the number, not the words
-    assert answer and answer.startswith("建议途径：劳动（人事）争议仲裁")
+    xml = sim.message_xml(openid, choices["已经离职"])  # the number, not the words
+    query, body = sim.build_post(wechat["config"], xml, openid=openid)
+    status, raw, followups = sim.post(wechat["url"], query, body, timeout=60)
+    assert status == 200
+    answer = sim.open_reply(wechat["config"], raw)["Content"]
+    assert answer.startswith("建议途径：劳动（人事）争议仲裁")
     assert "劳动仲裁" in answer
     assert textchat.utf8_len(answer) <= textchat.CHUNK_BYTES
+    # the rest of the long answer arrives through the (fake) customer-service API, in order
+    assert followups >= 1
+    rest = wechat["server"]["wechat_api"].collect(followups, timeout=30)
+    assert len(rest) == followups
+    assert all(textchat.utf8_len(part) <= textchat.CHUNK_BYTES for part in rest)
+    whole = "\n".join([answer, *rest])
+    assert "依据：" in whole and "《中华人民共和国劳动争议调解仲裁法》" in whole
+    assert "12348" in whole and re.search(r"^回复 \d+：有帮助$", whole, re.M)
 
 
 def test_article_question_in_safe_mode(wechat: dict, kb: KnowledgeBase) -> None:
