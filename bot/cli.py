@@ -66,13 +66,21 @@ def _parse_date(value: str) -> dt.date:
 
 # ---- knowledge -----------------------------------------------------------------------
 def cmd_knowledge_build(args: argparse.Namespace) -> int:
-    """Validate knowledge/ and load it into the database."""
+    """Validate knowledge/ (with the practice case bank) and load it into the database."""
     from bot.knowledge import build_knowledge
+    from bot.knowledge.loader import load_knowledge
+    from bot.practice.validation import check_practice
 
-    counts = build_knowledge(args.db, Path(args.knowledge) if args.knowledge else None)
+    root = Path(args.knowledge) if args.knowledge else config.knowledge_dir()
+    # the practice bank is graded against the validated YAML before the database is written
+    practice = check_practice(root, load_knowledge(root))
+    counts = build_knowledge(args.db, root)
     url = args.db or config.db_url()
     _out(f"知识库已构建：{counts['laws']}部法律法规、{counts['versions']}个版本、"
          f"{counts['articles']}条条文、{counts['channels']}个渠道 → {_safe_url(url)}")
+    if practice is not None:
+        _out(f"练习案例：{practice.cases}个，标准答复均得满分，自动生成的错误答复最高"
+             f"{max((max(v.values()) for v in practice.wrong_scores.values()), default=0)}分")
     return 0
 
 
@@ -85,6 +93,11 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
     data = load_knowledge(root)
     _out(f"数据有效：{len(data.laws)}部法律法规，{len(data.channels)}个渠道，"
          f"{len(data.references)}处条文引用均可解析")
+    from bot.practice.validation import check_practice
+
+    practice = check_practice(root, data)
+    if practice is not None:
+        _out(f"练习案例：{practice.cases}个，标准答复均得满分")
     shared = Path(args.shared) if args.shared else config.shared_laws_dir()
     if not shared.is_dir():
         _out(f"未找到官方文本目录 {shared}，跳过逐字核对")
@@ -406,7 +419,14 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     add_evaluate_command(sub)
 
 
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_evaluate, _add_purge]
+def _add_practice(sub: argparse._SubParsersAction) -> None:
+    from bot.practice.cli import add_practice_command
+
+    add_practice_command(sub)
+
+
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_evaluate, _add_purge,
+                                                                      _add_practice]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

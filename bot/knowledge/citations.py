@@ -47,6 +47,17 @@ class Citation:
         return f"{self.law}:{self.article}.{self.paragraph or 0}.{self.item or 0}"
 
 
+@dataclass(frozen=True)
+class CitationSpan:
+    """A citation found in free text: where it is, and what it says (``citation.law`` is None
+    when the text names no law right before the article number)."""
+
+    start: int
+    end: int
+    law_start: int | None  # where the law name begins, when one is written
+    citation: Citation
+
+
 def _num(value: str | None) -> int | None:
     if value is None:
         return None
@@ -86,6 +97,22 @@ class CitationParser:
                     item=_num(m.group("item") or m.group("item2")),
                 )
             )
+        return found
+
+    def spans(self, text: str) -> list[CitationSpan]:
+        """Every citation in ``text`` with its position and the law it names itself (None for
+        a bare 第X条: the caller decides which law a bare citation belongs to)."""
+        found: list[CitationSpan] = []
+        for m in self._re.finditer(text):
+            art = _num(m.group("art") or m.group("art2") or m.group("art3"))
+            if not art:
+                continue
+            law = self.aliases[m.group("law")] if m.group("law") else None
+            found.append(CitationSpan(
+                start=m.start(), end=m.end(),
+                law_start=m.start("law") if m.group("law") else None,
+                citation=Citation(law=law, article=art, paragraph=_num(m.group("para")),
+                                  item=_num(m.group("item") or m.group("item2")))))
         return found
 
     def parse(self, reference: str) -> Citation:
