@@ -119,7 +119,7 @@ class ActionTriage(Action):
 
     Runs on every complaint intent, on the question intents, on nlu_fallback and
     out_of_scope, and when the triage form is over. Sets ``triage_status`` (asking → the rules
-    start the form).
+    start the form; practice → a practice command, the rules start action_practice_start).
     """
 
     def name(self) -> str:
@@ -128,6 +128,8 @@ class ActionTriage(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
         after_form = tracker.latest_action_name == FORM_NAME
+        if not after_form and dialogue.is_practice_command(_text(tracker)):
+            return [SlotSet("triage_status", dialogue.STATUS_PRACTICE)]
         try:
             turn = dialogue.triage_turn(
                 _text(tracker), intent=_intent(tracker), ranking=_ranking(tracker),

@@ -1,6 +1,7 @@
 """Practice mode actions (staff): thin glue around ``bot.practice.chat``.
 
-开始练习 → ``action_practice_start`` (sets practice_status; staff senders only) → practice_form:
+开始练习 (recognised by ``action_triage``, which sets triage_status "practice") →
+``action_practice_start`` (sets practice_status; staff senders only) → practice_form:
 ``action_ask_practice_answer`` shows the current case, ``validate_practice_form`` grades the
 answer and moves on, ``action_practice_end`` clears the session. Nothing the staff member writes
 is logged.
@@ -43,10 +44,11 @@ class ActionPracticeStart(Action):
         except Exception as exc:  # never a stack trace to the user
             log.error("action_practice_start failed: %s", type(exc).__name__)
             utter(dispatcher, [PRACTICE_ERROR])
-            return [SlotSet("practice_status", "refused"), SlotSet("practice", None)]
+            return [SlotSet("practice_status", "refused"), SlotSet("practice", None),
+                    SlotSet("triage_status", None)]
         utter(dispatcher, messages[:-1] if status == "started" else messages)
         return [SlotSet("practice_status", status), SlotSet("practice", session),
-                SlotSet("practice_answer", None)]
+                SlotSet("practice_answer", None), SlotSet("triage_status", None)]
 
 
 class ActionAskPracticeAnswer(Action):

@@ -79,6 +79,7 @@ class ConversationData:
     petition_words: tuple[str, ...]
     threat_articles: tuple[str, ...]
     intent_labels: Mapping[str, str]
+    practice_words: tuple[str, ...]  # 开始练习 and the like (bot/practice/chat.py)
     fact_labels: Mapping[str, str]  # summary_facts.labels: fact → 名称 (others are internal)
     fact_values: Mapping[str, str]  # summary_facts.values: internal value → 说法
     channel_intent_label: str
@@ -155,6 +156,7 @@ def _load(path_str: str, mtime: float) -> ConversationData:
         corrections=_words(data.get("corrections"), path, "corrections"),
         followup_kinds=tuple(kinds),
         handoff_words=_words(data.get("handoff_words"), path, "handoff_words"),
+        practice_words=_words(data.get("practice_words"), path, "practice_words"),
         petition_words=_words(data.get("petition_words"), path, "petition_words"),
         threat_articles=tuple(str(r) for r in (data.get("threat") or {}).get("articles") or ()),
         intent_labels={str(k): str(v) for k, v in labels.items()},
@@ -316,6 +318,12 @@ def wants_handoff(text: str, intent: str | None = None) -> bool:
         return True
     form = _match_form(text)
     return bool(form) and _contains_any(form, load_conversation().handoff_words) and len(form) <= 12
+
+
+def is_practice_command(text: str) -> bool:
+    """True when the message starts with a practice command (开始练习 …; staff practice mode)."""
+    form = _match_form(text)
+    return bool(form) and any(form.startswith(w) for w in load_conversation().practice_words)
 
 
 # ---- asking -------------------------------------------------------------------------------
@@ -598,6 +606,7 @@ STATUS_ANSWERED = "answered"
 STATUS_UNCLEAR = "unclear"  # not understood: buttons (first time), then handoff
 STATUS_OUT_OF_SCOPE = "out_of_scope"
 STATUS_REPLIED = "replied"  # a follow-up or procedure question answered; the complaint stays
+STATUS_PRACTICE = "practice"  # 开始练习: the rules hand over to action_practice_start
 QUESTION_INTENTS = frozenset({"ask_followup", "ask_procedure"})
 MAX_UNCLEAR_TURNS = 2
 NOT_A_COMPLAINT = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank",

@@ -52,6 +52,25 @@ def test_start_options(text: str, expected: chat.StartOptions) -> None:
     assert chat.parse_start(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("开始练习", True), ("开始练习 劳动仲裁 3题", True), ("  开始练习！", True), ("练习模式", True),
+    ("開始練習", True),  # traditional characters
+    ("我在驾校开始练习倒车时被撞了", False), ("开始", False), ("", False),
+])
+def test_practice_command(text: str, expected: bool) -> None:
+    from bot.dialogue import is_practice_command
+
+    assert is_practice_command(text) is expected
+
+
+def test_triage_hands_a_practice_command_over(use_kb: str) -> None:
+    from actions.actions import ActionTriage
+
+    for intent in ("nlu_fallback", "labour_arbitration", "out_of_scope"):
+        events, messages = run(ActionTriage(), tracker("开始练习 劳动仲裁 2题", intent))
+        assert events == [SlotSet("triage_status", "practice")] and messages == []
+
+
 def test_citizens_are_refused() -> None:
     status, messages, session = chat.start("citizen-1", "开始练习")
     assert status == "refused" and session is None
@@ -105,18 +124,18 @@ def _texts(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def test_action_start_refuses_a_citizen() -> None:
-    events, messages = run(act.ActionPracticeStart(), tracker("开始练习", "start_practice"))
+    events, messages = run(act.ActionPracticeStart(), tracker("开始练习", "nlu_fallback"))
     assert events == [SlotSet("practice_status", "refused"), SlotSet("practice", None),
-                      SlotSet("practice_answer", None)]
+                      SlotSet("practice_answer", None), SlotSet("triage_status", None)]
     assert len(messages) == 1 and "只对信访工作人员开放" in messages[0]["text"]
 
 
 def test_actions_run_a_round(use_kb: str) -> None:
-    t = tracker("开始练习 劳动仲裁 1题", "start_practice", sender=STAFF)
+    t = tracker("开始练习 劳动仲裁 1题", "labour_arbitration", sender=STAFF)
     events, messages = run(act.ActionPracticeStart(), t)
     session = events[1]["value"]
     assert events == [SlotSet("practice_status", "started"), SlotSet("practice", session),
-                      SlotSet("practice_answer", None)]
+                      SlotSet("practice_answer", None), SlotSet("triage_status", None)]
     assert session["case_ids"] and session["position"] == 0
     assert len(messages) == 1 and "共1题" in messages[0]["text"]  # the case comes with the form
 
@@ -153,7 +172,7 @@ def test_validate_moves_to_the_next_case() -> None:
 
 def test_validate_on_activation_grades_nothing() -> None:
     _, _, session = chat.start(STAFF, "开始练习 2题")
-    t = tracker("开始练习 2题", "start_practice", slots={"practice": session}, sender=STAFF)
+    t = tracker("开始练习 2题", "nlu_fallback", slots={"practice": session}, sender=STAFF)
     assert run(act.ValidatePracticeForm(), t) == ([], [])
 
 
