@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import ROOT
 
 VENV_BIN = Path(sys.executable).parent
-PRACTICE_STAFF = "practice-staff-e2e"  # the one sender listed as staff for the test servers
+PRACTICE_STAFF = "practice-staff-e2e"  # senders listed as staff for the test servers: REST,
+PRACTICE_WEB_STAFF = "staff-e2e-7f3k9x2q"  # and the web page opened with ?sender=
 
 
 def free_port() -> int:
@@ -57,7 +58,8 @@ def rasa_server(trained_model: Path, kb_url: str,
         f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n', "utf-8")
     staff = work / "staff.yml"  # the practice mode's staff list (tests/e2e/test_practice_*)
-    staff.write_text(f'staff:\n  - sender: "{PRACTICE_STAFF}"\n    id: "E2E-STAFF"\n', "utf-8")
+    staff.write_text(f'staff:\n  - sender: "{PRACTICE_STAFF}"\n    id: "E2E-STAFF"\n'
+                     f'  - sender: "web-{PRACTICE_WEB_STAFF}"\n    id: "E2E-WEB-STAFF"\n', "utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BOT_DB_URL": kb_url,
            "BOT_STAFF_CONFIG": str(staff),
            "WECHAT_API_BASE_URL": f"http://127.0.0.1:{wechat_api.server.server_port}/",

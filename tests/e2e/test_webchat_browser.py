@@ -301,3 +301,30 @@ def test_phone_layout(rasa_server: dict, open_browser, tmp_path: Path) -> None:
     assert driver.execute_script("return document.documentElement.scrollWidth") <= width
     driver.save_screenshot(str(tmp_path / "phone.png"))
     assert console_errors(driver) == []
+
+
+def test_staff_open_the_page_with_their_id_and_practise(rasa_server: dict, open_browser,
+                                                        tmp_path: Path) -> None:
+    from tests.e2e.conftest import PRACTICE_WEB_STAFF
+
+    driver = open_browser()
+    driver.get(f"{rasa_server['rasa']}/webhooks/web/?sender={PRACTICE_WEB_STAFF}&embed=1")
+    wait_ready(driver)
+    # the id is kept by the browser and taken out of the address (not left in history or logs)
+    assert "sender=" not in driver.current_url and "embed=1" in driver.current_url
+    assert driver.execute_script(
+        "return localStorage.getItem('xinfang.web.sender')") == PRACTICE_WEB_STAFF
+    before = send(driver, "开始练习 1题")
+    rows = wait_for_reply(driver, before, "开始练习")
+    assert rows[-1][1].startswith("第1题（共1题）群众反映：")
+    before = send(driver, "结束练习")
+    rows = wait_for_reply(driver, before, "结束练习")
+    assert rows[-1][1].startswith("已结束练习")
+    driver.save_screenshot(str(tmp_path / "staff-practice.png"))
+    # a malformed id in the address is ignored: the browser keeps the one it has
+    driver.get(f"{rasa_server['rasa']}/webhooks/web/?sender=<b>x</b>")
+    wait_ready(driver)
+    assert driver.execute_script(
+        "return localStorage.getItem('xinfang.web.sender')") == PRACTICE_WEB_STAFF
+    assert console_errors(driver) == []
+

@@ -125,7 +125,25 @@
     }
   }
 
+  function senderFromAddress() {
+    // ?sender=<id> sets this browser's conversation id once (staff listed in config/staff.yml
+    // open the page that way); it is then kept like any other id and removed from the address.
+    const params = new URLSearchParams(window.location.search);
+    const given = params.get("sender");
+    if (given === null) return null;
+    params.delete("sender");
+    const rest = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") +
+      window.location.hash);
+    return SENDER_RE.test(given) ? given : null;
+  }
+
   function loadSender() {
+    const given = senderFromAddress();
+    if (given) {
+      storeSender(given);
+      return given;
+    }
     let id = null;
     try {
       id = window.localStorage.getItem(SENDER_KEY);
