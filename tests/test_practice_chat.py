@@ -55,7 +55,8 @@ def test_start_options(text: str, expected: chat.StartOptions) -> None:
 @pytest.mark.parametrize("text, expected", [
     ("开始练习", True), ("开始练习 劳动仲裁 3题", True), ("  开始练习！", True), ("练习模式", True),
     ("開始練習", True),  # traditional characters
-    ("我在驾校开始练习倒车时被撞了", False), ("开始", False), ("", False),
+    ("我在驾校开始练习倒车时被撞了", False), ("我要练习车技时被人撞了", False), ("开始", False),
+    ("", False),
 ])
 def test_practice_command(text: str, expected: bool) -> None:
     from bot.dialogue import is_practice_command
