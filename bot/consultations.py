@@ -18,8 +18,6 @@ import hmac
 import logging
 import os
 import re
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from bot.storage import get_engine
+from bot.storage import engine_with_tables, utc_naive
 from bot.triage.normalize import mask_personal
 from bot.triage.result import TriageResult
 
@@ -81,8 +79,6 @@ records = Table(
     Column("feedback_comment", Text),  # masked, capped
 )
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose tables exist
-_ready_lock = threading.Lock()
 _salt_warned = False
 
 
@@ -197,15 +193,6 @@ def _check_code(code: object, what: str) -> str:
 # --- time ----------------------------------------------------------------------------------
 
 
-def _utc_naive(moment: dt.datetime | None) -> dt.datetime:
-    """UTC without tzinfo, as stored (naive input is taken to be UTC already)."""
-    if moment is None:
-        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
-
-
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
 
@@ -215,13 +202,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 def _engine(url: str | None) -> Engine:
     """The engine for ``url`` with the consult_ tables created (once per engine)."""
-    engine = get_engine(url)
-    if engine not in _ready:
-        with _ready_lock:
-            if engine not in _ready:
-                metadata.create_all(engine)
-                _ready.add(engine)
-    return engine
+    return engine_with_tables(metadata, url)
 
 
 def record_consultation(sender_id: str, text: str, result: TriageResult, source: str = "rest",
@@ -241,7 +222,7 @@ def record_consultation(sender_id: str, text: str, result: TriageResult, source:
     facts = _mask_json(result.facts)
     if not isinstance(facts, dict):
         raise TypeError("result.facts must be a dict")
-    now = _utc_naive(at)
+    now = utc_naive(at)
     row = {
         "created_at": now, "updated_at": now, "sender_key": sender_key(sender_id),
         "channel": channel, "alternatives": alternatives, "facts": facts,
@@ -271,7 +252,7 @@ def set_feedback(consultation_id: int, helpful: bool, comment: str | None = None
         done = conn.execute(
             update(records).where(records.c.id == consultation_id).values(
                 feedback=feedback, feedback_comment=masked or None,
-                updated_at=_utc_naive(None))
+                updated_at=utc_naive(None))
         ).rowcount
     if not done:
         raise ConsultationNotFound(f"no consultation {consultation_id}")
@@ -313,7 +294,7 @@ def purge_older_than(days: int | None = None, url: str | None = None, *,
         days = retention_days()
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise ValueError(f"days must be a non-negative int, got {days!r}")
-    cutoff = _utc_naive(now) - dt.timedelta(days=days)
+    cutoff = utc_naive(now) - dt.timedelta(days=days)
     with _engine(url).begin() as conn:
         removed = conn.execute(delete(records).where(records.c.created_at < cutoff)).rowcount
     log.info("consultations purged: %d older than %d days", removed, days)
@@ -330,7 +311,7 @@ def stats(since: dt.date | None = None, url: str | None = None) -> dict[str, Any
     """
     start: dt.datetime | None = None
     if isinstance(since, dt.datetime):
-        start = _utc_naive(since)
+        start = utc_naive(since)
     elif isinstance(since, dt.date):
         start = dt.datetime.combine(since, dt.time())
     elif since is not None:

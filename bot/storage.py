@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
 from bot import config
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+_tables_ready: set[tuple[int, int]] = set()  # (engine, metadata) whose tables exist
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -44,3 +46,26 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _tables_ready.clear()
+
+
+def engine_with_tables(metadata: MetaData, url: str | None = None) -> Engine:
+    """The shared engine for ``url`` with the tables of ``metadata`` created (once per engine)."""
+    engine = get_engine(url)
+    key = (id(engine), id(metadata))
+    if key not in _tables_ready:
+        with _lock:
+            if key not in _tables_ready:
+                metadata.create_all(engine)
+                _tables_ready.add(key)
+    return engine
+
+
+def utc_naive(moment: dt.datetime | None = None) -> dt.datetime:
+    """UTC without tzinfo, as stored (now when None; naive input is taken to be UTC already)."""
+    if moment is None:
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment
+

@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -41,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from wechatpy.session import SessionStorage
 
 from bot import config
-from bot.storage import get_engine
+from bot.storage import engine_with_tables
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +75,11 @@ tokens = Table(
     Column("expires_at", Float),  # unix time to stop using it (before it expires); None: never
 )
 
-_created: weakref.WeakSet[Engine] = weakref.WeakSet()
-_create_lock = threading.Lock()
 
 
 def digest(*parts: str) -> str:
     """A SHA-256 hex digest of the parts (used instead of openids in the database)."""
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _ready(engine: Engine) -> Engine:
-    with _create_lock:
-        if engine not in _created:
-            metadata.create_all(engine)
-            _created.add(engine)
-    return engine
 
 
 @dataclass(frozen=True)
@@ -114,7 +102,7 @@ class ChannelStore:
     @property
     def engine(self) -> Engine:
         """The (shared) engine, with the tables created."""
-        return _ready(get_engine(self.db_url))
+        return engine_with_tables(metadata, self.db_url)
 
     # ---- dedupe ------------------------------------------------------------------------
     def claim_message(self, natural_key: str, now: float | None = None) -> Claim:
@@ -219,7 +207,7 @@ class DatabaseSessionStorage(SessionStorage):
 
     @property
     def engine(self) -> Engine:
-        return _ready(get_engine(self.db_url))
+        return engine_with_tables(metadata, self.db_url)
 
     def get(self, key, default=None):
         with self.engine.connect() as conn:

@@ -11,8 +11,6 @@ with ID-card, phone and bank-card numbers masked and capped to ``MAX_ANSWER`` ch
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +32,7 @@ from sqlalchemy.engine import Engine
 from bot.consultations import safe_text
 from bot.practice.cases import Case, PracticeError
 from bot.practice.grader import Grade
-from bot.storage import get_engine
+from bot.storage import engine_with_tables, utc_naive
 
 MAX_ANSWER = 2000  # characters of an answer kept
 MAX_STAFF_ID = 64
@@ -54,8 +52,6 @@ attempts_table = Table(
     Column("answer", Text, nullable=False),  # masked, capped
 )
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-_ready_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -91,28 +87,14 @@ def clean_staff_id(staff_id: object) -> str:
 
 
 def _engine(url: str | None) -> Engine:
-    engine = get_engine(url)
-    if engine not in _ready:
-        with _ready_lock:
-            if engine not in _ready:
-                metadata.create_all(engine)
-                _ready.add(engine)
-    return engine
-
-
-def _utc_naive(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
+    return engine_with_tables(metadata, url)
 
 
 def _start_of(since: dt.date | dt.datetime | None) -> dt.datetime | None:
     if since is None:
         return None
     if isinstance(since, dt.datetime):
-        return _utc_naive(since)
+        return utc_naive(since)
     if isinstance(since, dt.date):
         return dt.datetime.combine(since, dt.time())
     raise TypeError("since must be a date")
@@ -124,7 +106,7 @@ def record_attempt(staff_id: str, case: Case, grade: Grade, answer: str,
     if grade.case_id != case.id:
         raise ValueError(f"grade is for case {grade.case_id!r}, not {case.id!r}")
     row = {
-        "created_at": _utc_naive(at), "staff_id": clean_staff_id(staff_id),
+        "created_at": utc_naive(at), "staff_id": clean_staff_id(staff_id),
         "case_id": case.id, "channel": case.channel, "score": int(grade.score),
         "missed": list(grade.missed), "lost": dict(grade.lost),
         "answer": safe_text(answer, MAX_ANSWER),
