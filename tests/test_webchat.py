@@ -437,6 +437,20 @@ def test_the_page_is_served_with_strict_headers(server: dict) -> None:
     assert re.search(r'href="static/chat\.css\?v=[0-9a-f]{12}"', html)
 
 
+def test_head_requests_answer_like_get_without_a_body(server: dict) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    base = urlsplit(server["base"])
+    for path in ("/", "/static/chat.js"):
+        connection = http.client.HTTPConnection(base.hostname, base.port, timeout=30)
+        connection.request("HEAD", base.path + path)
+        answer = connection.getresponse()
+        assert answer.status == 200, path
+        assert answer.read() == b""
+        connection.close()
+
+
 def test_the_address_without_slash_redirects_keeping_the_query(server: dict) -> None:
     status, headers, _ = fetch(server["base"] + "?embed=1", follow=False)
     assert status == 301 and headers["Location"] == "/webhooks/web/?embed=1"

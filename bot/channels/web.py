@@ -461,17 +461,17 @@ class WebChatInput(RestInput):
         web = Blueprint("web_chat_page", __name__)
         load_texts()  # fail at start-up, with the file named, if the texts are broken
 
-        @web.route("", methods=["GET"], strict_slashes=True, name="page_redirect")
+        @web.route("", methods=["GET", "HEAD"], strict_slashes=True, name="page_redirect")
         async def page_redirect(request: Request) -> HTTPResponse:
             query = f"?{request.query_string}" if request.query_string else ""
             return response.redirect(f"{request.path}/{query}", headers=dict(SECURITY_HEADERS),
                                      status=301)
 
-        @web.route("/", methods=["GET"], strict_slashes=True, name="page")
+        @web.route("/", methods=["GET", "HEAD"], strict_slashes=True, name="page")
         async def page(request: Request) -> HTTPResponse:
             return response.html(page_html(), headers=self.page_headers())
 
-        @web.route("/static/<name>", methods=["GET"], name="static_asset")
+        @web.route("/static/<name>", methods=["GET", "HEAD"], name="static_asset")
         async def static(request: Request, name: str) -> HTTPResponse:
             path = asset_path(name)
             if path is None:
