@@ -322,6 +322,9 @@ def test_the_page_uses_common_chinese_fonts_then_the_bundled_one() -> None:
     assert families == ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
                         "Source Han Sans SC", "WenQuanYi Micro Hei", "Xinfang Sans", "sans-serif"]
     assert ":focus-visible" in css and "@media (max-width: 480px)" in css
+    font = (ASSETS / "xinfang-sans.woff2").read_bytes()
+    assert font[:4] == b"wOF2"  # a real woff2 file, not a pointer or a broken copy
+    assert len(font) < 2 * 1024 * 1024  # the repository takes no file over 2 MB
 
 
 # ---- the routes, through a real Sanic server -------------------------------------------------
