@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.knowledge.citations import Citation
 from bot.knowledge.loader import KnowledgeDataError, _read_yaml
-from bot.practice.refs import OK, OUTDATED, KnowledgeView
+from bot.practice.refs import KnowledgeView
 from bot.practice.rules import GradingRules
 
 CASES_FILE = "cases.yaml"
@@ -160,15 +160,9 @@ def _case(raw: Any, path: Path, where: str, view: KnowledgeView, rules: GradingR
     citations = []
     for ref in refs:
         try:
-            citation = view.parser.parse(ref)
+            citations.append(view.checked(ref))
         except ValueError as exc:
             raise KnowledgeDataError(path, f"{where} key_points.articles", str(exc)) from None
-        found = view.lookup(citation)
-        if found.status != OK:
-            reason = found.message if found.status != OUTDATED else \
-                f"{found.message}，不应引用条号"
-            raise KnowledgeDataError(path, f"{where} key_points.articles", f"{ref}：{reason}")
-        citations.append(citation)
     if len(set(citations)) != len(citations):
         raise KnowledgeDataError(path, f"{where} key_points.articles", "条文重复")
     notice = _phrases(points, "notice", path, where, required=True)

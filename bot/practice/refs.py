@@ -113,6 +113,17 @@ class KnowledgeView:
             found = self._cache[citation] = self._lookup(citation)
         return found
 
+    def checked(self, ref: str) -> Citation:
+        """A reference of the practice data that must cite the current text of its law;
+        ValueError with the reason (unparsable, not found, superseded) otherwise."""
+        citation = self.parser.parse(ref)
+        found = self.lookup(citation)
+        if found.status == OUTDATED:
+            raise ValueError(f"{ref}：{found.message}，不应引用条号")
+        if found.status != OK:
+            raise ValueError(f"{ref}：{found.message or '引用的文本不是现行有效的'}")
+        return citation
+
     def label(self, citation: Citation) -> str:
         """《信访工作条例》第三十一条第二项."""
         name = self.law_names.get(citation.law or "", citation.law or "")

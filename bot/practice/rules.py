@@ -15,7 +15,7 @@ from typing import Any
 from bot.knowledge.citations import Citation
 from bot.knowledge.loader import KnowledgeDataError, _read_yaml
 from bot.practice.phrases import Negation, PhraseSet
-from bot.practice.refs import OK, KnowledgeView
+from bot.practice.refs import KnowledgeView
 
 # The graded items, in the order they are shown.
 ITEMS = ("channel", "body", "time_limit", "articles", "no_wrong_article", "notice", "wording",
@@ -185,14 +185,9 @@ def load_rules(path: Path, view: KnowledgeView) -> GradingRules:
     general = []
     for ref in _words(general_raw, "articles", path, "general.articles"):
         try:
-            citation = view.parser.parse(ref)
+            general.append(view.checked(ref))
         except ValueError as exc:
             raise KnowledgeDataError(path, f"general.articles {ref}", str(exc)) from None
-        found = view.lookup(citation)
-        if found.status != OK:
-            raise KnowledgeDataError(path, f"general.articles {ref}",
-                                     found.message or "引用的文本不是现行有效的")
-        general.append(citation)
 
     references = _mapping(data, "references", path, "references")
     default_law = _text(references, "default_law", path, "references")
