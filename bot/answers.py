@@ -45,7 +45,8 @@ def answer_article_request(text: str, kb: KnowledgeBase | None = None,
             messages.append(kb.quote(citation).render())
             found = True
         except KnowledgeError as exc:
-            messages.append(str(exc))
+            if str(exc) not in messages:  # 劳动法第一条、第二条: one 未收录 is enough
+                messages.append(str(exc))
     return ArticleAnswer(messages, found)
 
 

@@ -287,3 +287,32 @@ def test_build_replaces_the_tables(tmp_path: Path) -> None:
     first = build_knowledge(url)
     second = build_knowledge(url)
     assert first == second and first["articles"] > 1500 and first["channels"] == 15
+
+
+@pytest.mark.parametrize("text, law", [
+    ("劳动法第一条是什么", "劳动法"),
+    ("《中华人民共和国劳动法》第五十条", "劳动法"),
+    ("根据劳动合同法第三十条", "劳动合同法"),
+    ("公司法第20条", "公司法"),
+])
+def test_a_law_we_do_not_hold_is_never_quoted_as_another(kb: KnowledgeBase, text: str,
+                                                         law: str) -> None:
+    from bot.answers import answer_article_request
+
+    (citation,) = kb.find_citations(text)
+    assert citation.law == law  # not 信访工作条例, the default for a bare 第X条
+    answer = answer_article_request(text, kb)
+    assert not answer.found
+    assert answer.messages == [f"本库没有收录《{law}》，无法引用它的条文。"
+                               "可以查阅国家法律法规数据库，或拨打12348咨询。"]
+
+
+@pytest.mark.parametrize("text, law_name", [
+    ("第三十一条", "信访工作条例"), ("依据条例第三十一条", "信访工作条例"),
+    ("复议法第二十条", "中华人民共和国行政复议法"),
+    ("行政复议法第二十条，该法第二十三条", "中华人民共和国行政复议法"),
+])
+def test_our_laws_and_back_references_still_resolve(kb: KnowledgeBase, text: str,
+                                                    law_name: str) -> None:
+    for citation in kb.find_citations(text):
+        assert kb.quote(citation).render().startswith(f"《{law_name}》")

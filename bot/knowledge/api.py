@@ -231,6 +231,9 @@ class KnowledgeBase:
         """Quote what a parsed citation points to."""
         if citation.law is None:
             raise UnknownLaw("引用没有指明法律")
+        if citation.law not in self._laws:  # a law named in the text that we do not hold
+            raise UnknownLaw(f"本库没有收录《{citation.law}》，无法引用它的条文。"
+                             "可以查阅国家法律法规数据库，或拨打12348咨询。")
         return self._get_article(citation.law, citation.article, citation.paragraph,
                                  citation.item, None)
 

@@ -22,6 +22,11 @@ _CITE_BODY = (
     rf"|[（(]\s*(?P<item2>{_N})\s*[）)](?:\s*[项項])?))?"
 )
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+# a law name written right before an article number that is none of ours: 《劳动法》, 劳动合同法,
+# 某某条例 — the citation then keeps that name, so quoting it says 未收录, never another law
+_OTHER_LAW_RE = re.compile(
+    r"(?:《(?P<title>[^《》]{1,40})》|(?P<name>[\u4e00-\u9fff]{0,20}"
+    r"(?:法|条例|规定|办法|细则|解释|决定)))\s*$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class CitationParser:
         for m in self._re.finditer(text):
             if m.group("law"):
                 current = self.aliases[m.group("law")]
+            elif other := self._other_law(text[max(0, m.start() - 44):m.start()]):
+                current = other
             art = _num(m.group("art") or m.group("art2") or m.group("art3"))
             if not art:
                 continue
@@ -98,6 +105,20 @@ class CitationParser:
                 )
             )
         return found
+
+    def _other_law(self, before: str) -> str | None:
+        """The name of a law we do not hold, written right before a bare article number."""
+        m = _OTHER_LAW_RE.search(before)
+        if not m:
+            return None
+        name = re.sub(r"^(?:按照|根据|依据|依照|参照|对照|关于|看看|查查|查一下|我想看|请问)+", "",
+                      (m.group("title") or m.group("name")).strip())
+        name = name.removeprefix("中华人民共和国")
+        if (not name or name.startswith(("该", "本", "此", "上述", "前述", "同"))  # 该法: back
+                or name in self.aliases
+                or any(name.endswith(a) for a in self.aliases if len(a) >= 3)):
+            return None
+        return name
 
     def spans(self, text: str) -> list[CitationSpan]:
         """Every citation in ``text`` with its position and the law it names itself (None for
