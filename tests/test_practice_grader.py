@@ -214,3 +214,26 @@ def test_an_answer_without_substance_scores_nothing(practice, answer: str) -> No
     result = mark(practice, "shoe-factory-wages-sent-home", "您好，建议您申请劳动仲裁。")
     assert result.item("no_wrong_article").points == result.item("no_wrong_article").max_points
     assert result.item("no_promise").points > 0
+
+
+def test_naming_every_route_is_a_hedge_not_an_answer(practice) -> None:
+    hedge = ("您好，您反映的情况我们已经登记。您可以申请劳动仲裁，"
+             "也可以申请行政复议、提起行政诉讼、向公安机关报案，"
+             "或者向纪检监察机关举报，向劳动人事争议仲裁委员会申请，期限一年。")
+    result = mark(practice, "dismissed-overtime-unpaid", hedge)
+    channel = result.item("channel")
+    assert channel.verdict == PARTIAL and channel.points < channel.max_points
+    assert "没有明确告诉群众该走哪条路" in channel.text
+    # the same answer without the other routes gets the full channel points
+    focused = mark(practice, "dismissed-overtime-unpaid", GOOD)
+    assert focused.item("channel").verdict == RIGHT
+
+
+def test_a_time_limit_counts_only_with_the_right_route_and_not_negated(practice) -> None:
+    wrong_route = "您好，建议您申请行政复议，期限一年。"
+    result = mark(practice, "dismissed-overtime-unpaid", wrong_route)
+    assert result.item("time_limit").points == 0
+    negated = "您好，建议您向劳动人事争议仲裁委员会申请劳动仲裁，时效不是一年。"
+    assert mark(practice, "dismissed-overtime-unpaid", negated).item("time_limit").points == 0
+    right = "您好，建议您向劳动人事争议仲裁委员会申请劳动仲裁，时效一年。"
+    assert mark(practice, "dismissed-overtime-unpaid", right).item("time_limit").verdict == RIGHT

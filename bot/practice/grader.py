@@ -115,6 +115,7 @@ class ChannelMentions:
 
     positive: tuple[str, ...]  # channel codes named (not negated), in order of first mention
     negated: tuple[str, ...]
+    definite: tuple[str, ...] = ()  # positive ones named by a phrase of that channel alone
 
 
 class Grader:
@@ -178,15 +179,19 @@ class Grader:
         hits = [(h, self._channels_of[h.phrase]) for h in self._channel_set.hits(form)]
         positive: list[str] = []
         negated: list[str] = []
+        definite: list[str] = []
         for hit, codes in claim(hits):
             if not codes:
                 continue
-            target = negated if self.rules.negation.is_negated(form, hit.start, hit.end) \
-                else positive
+            is_negated = self.rules.negation.is_negated(form, hit.start, hit.end)
+            target = negated if is_negated else positive
             for code in sorted(codes):
                 if code not in target:
                     target.append(code)
-        return ChannelMentions(tuple(positive), tuple(c for c in negated if c not in positive))
+            if not is_negated and len(codes) == 1 and next(iter(codes)) not in definite:
+                definite.append(next(iter(codes)))
+        return ChannelMentions(tuple(positive), tuple(c for c in negated if c not in positive),
+                               tuple(definite))
 
     def references(self, answer: str) -> list[FoundRef]:
         """The article references in an answer (see :mod:`bot.practice.refs`)."""
@@ -216,6 +221,15 @@ class Grader:
         say = self.rules.say
         right = self.view.channel_name(case.channel)
         if case.channel in mentions.positive:
+            # a hedge (naming many other routes too, as if any would do) is not a decision;
+            # a model answer may name one or two (the step already taken, a related body)
+            allowed = {case.channel, *case.acceptable, *self._next_steps([case.channel])}
+            hedged = [c for c in mentions.definite if c not in allowed]
+            if len(hedged) >= self.rules.hedge_channels:
+                points = int(self.rules.weights["channel"] * self.rules.acceptable_share + 0.5)
+                return self._item("channel", points, PARTIAL,
+                                  say("channel", "hedged", channel=right,
+                                      others=self._names(hedged[:3])))
             text = say("channel", "right", channel=right)
             rejected = [c for c in mentions.negated if c not in case.acceptable]
             if rejected:
@@ -258,13 +272,15 @@ class Grader:
 
     def _time_limit(self, case: Case, form: str, channel_ok: bool) -> GradeItem:
         say = self.rules.say
-        if not case.time_limit:
-            if channel_ok:
-                return self._item("time_limit", self.rules.weights["time_limit"], RIGHT,
-                                  say("time_limit", "none_needed"))
+        if not channel_ok:  # a limit of the wrong route is no help to the citizen
             return self._item("time_limit", 0, MISSING, say("time_limit", "wrong_channel"))
+        if not case.time_limit:
+            return self._item("time_limit", self.rules.weights["time_limit"], RIGHT,
+                              say("time_limit", "none_needed"))
+        neg = self.rules.negation
         hits = [h for h in self._phrase_set(case.time_limit).hits(form)
-                if h.start == 0 or not form[h.start - 1].isdigit()]
+                if (h.start == 0 or not form[h.start - 1].isdigit())
+                and not neg.is_negated(form, h.start, h.end)]
         if hits:
             return self._item("time_limit", self.rules.weights["time_limit"], RIGHT,
                               say("time_limit", "right", found=hits[0].phrase))

@@ -27,10 +27,11 @@ _TOP_KEYS = {"items", "scoring", "channels", "neutral", "negation", "notice", "w
              "promises", "general", "references", "feedback", "validation"}
 _SCORING = {"acceptable_channel_share": float, "invented_article_penalty": int,
             "wrong_article_penalty": int, "gap_chars": int, "context_chars": int,
-            "wrong_answer_max": int}
+            "wrong_answer_max": int, "hedge_channels": int}
 # feedback keys each item must have, and the placeholders their sentences may use
 _FEEDBACK: dict[str, dict[str, set[str]]] = {
     "channel": {"right": {"channel"}, "acceptable": {"named", "channel"},
+                "hedged": {"channel", "others"},
                 "wrong": {"named", "channel"}, "rejected_right": {"channel"},
                 "missing": {"channel"}, "rejected_note": {"rejected"}},
     "body": {"right": {"found"}, "missing": {"expected"}},
@@ -67,6 +68,7 @@ class GradingRules:
     weights: Mapping[str, int]
     labels: Mapping[str, str]
     acceptable_share: float
+    hedge_channels: int  # other routes named besides the right one that make it a hedge
     invented_penalty: int
     wrong_penalty: int
     gap_chars: int
@@ -207,6 +209,7 @@ def load_rules(path: Path, view: KnowledgeView) -> GradingRules:
     return GradingRules(
         path=str(path), weights=weights, labels=labels,
         acceptable_share=float(values["acceptable_channel_share"]),
+        hedge_channels=values["hedge_channels"],
         invented_penalty=values["invented_article_penalty"],
         wrong_penalty=values["wrong_article_penalty"], gap_chars=gap,
         context_chars=values["context_chars"], wrong_answer_max=values["wrong_answer_max"],
