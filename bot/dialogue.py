@@ -79,7 +79,6 @@ class ConversationData:
     petition_words: tuple[str, ...]
     threat_articles: tuple[str, ...]
     intent_labels: Mapping[str, str]
-    practice_words: tuple[str, ...]  # 开始练习 and the like (bot/practice/chat.py)
     fact_labels: Mapping[str, str]  # summary_facts.labels: fact → 名称 (others are internal)
     fact_values: Mapping[str, str]  # summary_facts.values: internal value → 说法
     channel_intent_label: str
@@ -147,6 +146,12 @@ def _load(path_str: str, mtime: float) -> ConversationData:
     labels = data.get("intent_labels")
     if not isinstance(labels, Mapping):
         raise KnowledgeDataError(path, "intent_labels", "缺少或不是映射")
+    try:
+        from bot import commands
+
+        commands.check(data)
+    except ValueError as exc:
+        raise KnowledgeDataError(path, "practice", str(exc)) from None
     summary = data.get("summary_facts")
     if not isinstance(summary, Mapping) or not all(
             isinstance(summary.get(k), Mapping) for k in ("labels", "values")):
@@ -156,7 +161,6 @@ def _load(path_str: str, mtime: float) -> ConversationData:
         corrections=_words(data.get("corrections"), path, "corrections"),
         followup_kinds=tuple(kinds),
         handoff_words=_words(data.get("handoff_words"), path, "handoff_words"),
-        practice_words=_words(data.get("practice_words"), path, "practice_words"),
         petition_words=_words(data.get("petition_words"), path, "petition_words"),
         threat_articles=tuple(str(r) for r in (data.get("threat") or {}).get("articles") or ()),
         intent_labels={str(k): str(v) for k, v in labels.items()},
@@ -322,8 +326,9 @@ def wants_handoff(text: str, intent: str | None = None) -> bool:
 
 def is_practice_command(text: str) -> bool:
     """True when the message starts with a practice command (开始练习 …; staff practice mode)."""
-    form = _match_form(text)
-    return bool(form) and any(form.startswith(w) for w in load_conversation().practice_words)
+    from bot import commands
+
+    return commands.is_start(text)
 
 
 # ---- asking -------------------------------------------------------------------------------

@@ -30,11 +30,6 @@ MAX_USER_MESSAGES = 8  # the latest ones are kept in the summary
 MAX_MESSAGE_CHARS = 200
 MAX_QUESTIONS = 8
 MAX_SUMMARY_CHARS = 3000
-# conversation bookkeeping, not facts about the citizen's problem
-_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "triage_status", "complaint",
-                   "complaint_ranking", "channel", "consultation_id", "failed_answers",
-                   "questions_asked", "unclear_turns"}
-
 _PHONE_RE = re.compile(r"^[0-9()（）+\- 、,，/;；转]+$")
 _URL_RE = re.compile(r"^https?://[^\s]+$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -263,12 +258,11 @@ def known_facts_line(facts: dict[str, Any]) -> str | None:
 
     data = load_conversation()
     values = dict(data.fact_values)
-    parts = []
-    for name, label in data.fact_labels.items():
-        if name not in facts or f"{name}s" in facts and name + "s" in data.fact_labels:
-            continue
-        shown = _fact_value(facts[name], values)
-        if shown and f"{label}：" not in "".join(parts):
+    parts, used = [], set()
+    for name, label in data.fact_labels.items():  # parties before party: the list wins
+        shown = _fact_value(facts[name], values) if name in facts else ""
+        if shown and label not in used:
+            used.add(label)
             parts.append(f"{label}：{_short(shown, 80)}")
     return "；".join(parts) or None
 
@@ -324,7 +318,7 @@ def conversation_summary(events: list[dict], result: TriageResult | None) -> str
                 questions.append([_short(text, 100), None])
         elif kind == "slot":
             name = event.get("name")
-            if isinstance(name, str) and name not in _INTERNAL_SLOTS:
+            if isinstance(name, str):  # only facts named in summary_facts are shown
                 if event.get("value") is None:
                     slots.pop(name, None)
                 else:

@@ -182,6 +182,9 @@ def test_summary_masks_numbers_and_names_the_channel() -> None:
     # facts in words, internal markers (wages_owed, contact, dates) left out, no duplicates
     known = next(line for line in summary.splitlines() if line.startswith("已知情况："))
     assert known == "已知情况：对方：用人单位；事由：欠薪；日期：2024-03-05；仍在职：否"
+    # an empty list gives way to the single value; the same name is never listed twice
+    assert handoff.known_facts_line({"parties": [], "party": "employer", "acts": ["欠薪"],
+                                     "act": "罚款"}) == "对方：用人单位；事由：欠薪"
     assert "requested_slot" not in summary and "=" not in summary
     # a payload is shown by its button's title, or the intent's plain name; never JSON
     assert "您现在还在这家单位上班吗？ → （点了一个按钮）" in summary

@@ -177,3 +177,14 @@ def test_cli_build_refuses_a_bad_bank_and_leaves_the_database(knowledge_copy: Pa
     assert "Traceback" not in err
     assert stored_hash(get_engine(url)) == before  # not rebuilt
     assert main(["knowledge", "check", "--knowledge", str(knowledge_copy)]) == 2
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("拨打12348", None), ("2024年", None), ("罚了300元", None),
+    ("打119", "119"), ("拨122", "122"), ("114查号", "114"), ("电话010-12345678", "010"),
+])
+def test_numbers_in_case_texts(text: str, refused: str | None) -> None:
+    from bot.practice.cases import number_problem
+
+    problem = number_problem(text, {"12348", "12345", "110", "120"})
+    assert (problem is None) if refused is None else (refused in problem)

@@ -46,6 +46,9 @@ def test_staff_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("练一练行政复议，来两道", chat.StartOptions("channel", "admin_reconsideration", 2)),
     ("开始练习 薄弱环节 十题", chat.StartOptions("weakest", None, 10)),
     ("开始练习 ９９９题", chat.StartOptions("mix", None, 50)),  # capped
+    ("开始练习 十五题", chat.StartOptions("mix", None, 15)),
+    ("开始练习 二十道", chat.StartOptions("mix", None, 20)),
+    ("開始練習 弱項 兩題", chat.StartOptions("weakest", None, 2)),  # traditional
     ("开始练习 起诉", chat.StartOptions("mix", None, 5)),  # names several channels: a mix
 ])
 def test_start_options(text: str, expected: chat.StartOptions) -> None:
@@ -56,6 +59,7 @@ def test_start_options(text: str, expected: chat.StartOptions) -> None:
     ("开始练习", True), ("开始练习 劳动仲裁 3题", True), ("  开始练习！", True), ("练习模式", True),
     ("開始練習", True),  # traditional characters
     ("我在驾校开始练习倒车时被撞了", False), ("我要练习车技时被人撞了", False), ("开始", False),
+    ("结束练习", False),
     ("", False),
 ])
 def test_practice_command(text: str, expected: bool) -> None:
@@ -110,13 +114,23 @@ def test_stop_empty_answer_and_broken_session() -> None:
     _, _, session = chat.start(STAFF, "开始练习 3题")
     messages, same = chat.answer(session, "   ")
     assert same == session and "第1题" in messages[-1].text  # asked again, nothing stored
-    messages, ended = chat.answer(session, "结束练习")
-    assert ended is None and messages[0].text.startswith("已结束练习")
+    for stop in ("结束练习", "結束練習！", " 不练了 "):
+        messages, ended = chat.answer(session, stop)
+        assert ended is None and messages[0].text.startswith("已结束练习")
     # 算了 inside a real answer is an answer, not a stop
     messages, moved = chat.answer(session, "您好，算了一下期限，建议您申请行政复议。")
     assert moved["position"] == 1 and messages[0].text.startswith("得分：")
     messages, ended = chat.answer({"staff_id": "x", "case_ids": "oops"}, "答案")
     assert ended is None and "重新开始练习" in messages[0].text
+
+
+def test_a_session_whose_cases_left_the_bank_is_ended_clearly(use_kb: str) -> None:
+    _, _, session = chat.start(STAFF, "开始练习 2题")
+    stale = {**session, "case_ids": [session["case_ids"][0], "no-such-case-any-more"]}
+    before = len(list_attempts("A1023", url=use_kb))
+    messages, ended = chat.answer(stale, "您好，建议您申请劳动仲裁。")
+    assert ended is None and messages == [chat.Message("练习案例已经更新，请重新开始练习")]
+    assert len(list_attempts("A1023", url=use_kb)) == before  # nothing graded or stored
 
 
 # ---- the actions -------------------------------------------------------------------------
@@ -174,6 +188,10 @@ def test_validate_moves_to_the_next_case() -> None:
 def test_validate_on_activation_grades_nothing() -> None:
     _, _, session = chat.start(STAFF, "开始练习 2题")
     t = tracker("开始练习 2题", "nlu_fallback", slots={"practice": session}, sender=STAFF)
+    assert run(act.ValidatePracticeForm(), t) == ([], [])
+    # even with the slot filled: without the form asking for it, it is not an answer
+    t = tracker("开始练习 2题", "nlu_fallback", sender=STAFF,
+                slots={"practice": session, "practice_answer": "开始练习 2题"})
     assert run(act.ValidatePracticeForm(), t) == ([], [])
 
 

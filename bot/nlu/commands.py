@@ -5,17 +5,14 @@ be a label the model is trained on: a new label shifts the whole complaint class
 intent cost 1.2 points of the dev set's acceptable accuracy). This component, last in the NLU
 pipeline, gives a message that starts with a practice command the intent ``nlu_fallback``, which
 the rules send to ``action_triage``; that action recognises the command (``bot.dialogue.
-is_practice_command``) and hands over to the practice mode. The words are ``practice_words`` in
-knowledge/conversation.yaml.
+is_practice_command``) and hands over to the practice mode. The words are ``practice.start`` in
+knowledge/conversation.yaml, read by bot.commands.
 """
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -23,30 +20,17 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import config
+from bot import commands
 
 ROUTE_TO = "nlu_fallback"  # the rules send it to action_triage
 
 
-@functools.lru_cache(maxsize=4)
-def _words(path: str, mtime: float) -> tuple[str, ...]:
-    from bot.dialogue import _match_form
-
-    data = yaml.safe_load(Path(path).read_text("utf-8")) or {}
-    return tuple(_match_form(w) for w in data.get("practice_words") or () if isinstance(w, str))
-
-
 def is_command(text: str) -> bool:
-    """True when ``text`` starts with a practice command (read without the knowledge DB)."""
-    from bot.dialogue import _match_form
-
-    path = config.knowledge_dir() / "conversation.yaml"
+    """True when ``text`` starts with a practice command; a broken words file routes nothing."""
     try:
-        words = _words(str(path), path.stat().st_mtime)
-    except (OSError, yaml.YAMLError):
+        return commands.is_start(text)
+    except (OSError, ValueError):
         return False
-    form = _match_form(text or "")
-    return any(word and form.startswith(word) for word in words)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER],

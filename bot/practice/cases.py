@@ -30,7 +30,8 @@ _MAX_ID = 60
 _CASE_KEYS = {"id", "channel", "acceptable", "scenario", "standard_answer", "key_points"}
 _REQUIRED_KEYS = _CASE_KEYS - {"acceptable"}
 _POINT_KEYS = {"body", "time_limit", "articles", "notice"}
-_DIGIT_RUN_RE = re.compile(r"(?<![\d-])\d{3,}(?![\d-])")
+_DIGIT_RUN_RE = re.compile(r"(?<![\d-])\d{3,}(?![\d-])")  # not inside 2024-03-05
+_PHONE_RE = re.compile(r"\d{3,4}-\d{7,8}")  # 010-12345678
 
 
 class PracticeError(ValueError):
@@ -72,6 +73,9 @@ class CaseBank:
 
     def __len__(self) -> int:
         return len(self.cases)
+
+    def __contains__(self, case_id: object) -> bool:
+        return any(case.id == case_id for case in self.cases)
 
     def get(self, case_id: str) -> Case:
         """The case with that id; :class:`PracticeError` (Chinese message) when there is none."""
@@ -185,14 +189,18 @@ def _case(raw: Any, path: Path, where: str, view: KnowledgeView, rules: GradingR
 def number_problem(text: str, hotlines: frozenset[str] | set[str]) -> str | None:
     """Why a digit run in ``text`` could be a phone number that is not a national hotline.
 
-    The rule of every knowledge file: a run of three or more digits must be a hotline, a year
-    (1900–2100) or a three-digit number below 400. Amounts are written in Chinese numerals.
+    A run of three or more digits must be a hotline, a year (1900–2100) or a three-digit
+    number from 200 to 399 (days, a 300-元 fine); 1xx numbers look like short service numbers
+    (119, 122, 114) and are refused unless they are hotlines. Amounts are written in Chinese
+    numerals. (conversation.yaml is stricter: no digit run but the hotlines.)
     """
     folded = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if phone := _PHONE_RE.search(folded):
+        return f"号码 {phone.group()} 不是 hotlines.yaml 中的全国热线"
     for run in _DIGIT_RUN_RE.findall(folded):
         if run in hotlines or (len(run) == 4 and 1900 <= int(run) <= 2100):
             continue
-        if len(run) == 3 and int(run) < 400:
+        if len(run) == 3 and 200 <= int(run) < 400:
             continue
         return (f"号码 {run} 不是 hotlines.yaml 中的全国热线"
                 "（金额、面积等请用汉字写，如 一万二千元）")

@@ -10,26 +10,21 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot import config
+from bot import commands, config
 from bot.dialogue import Message, load_conversation
+from bot.knowledge.numerals import CHINESE_NUMERAL_CHARS, cn_to_int
 from bot.practice.cases import PracticeError
 from bot.practice.data import get_bank, get_grader
 from bot.practice.session import DEFAULT_CASES, MAX_CASES, PracticeSession
 
 STAFF_FILE = "staff.yml"
-STOP_WORDS = ("结束练习", "退出练习", "停止练习", "不练了", "算了")
-_COUNT_RE = re.compile(r"(\d{1,3})\s*(?:题|道|个)")
-_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "十": 10}
-_CN_COUNT_RE = re.compile(r"([一两二三四五六七八九十])\s*(?:题|道|个)")
-WEAK_WORDS = ("薄弱", "弱项", "错得多", "不熟")
+_COUNT_RE = re.compile(rf"([0-9{CHINESE_NUMERAL_CHARS}]{{1,4}})(?:题|道|个)")
 
 
 @dataclass(frozen=True)
@@ -63,24 +58,25 @@ def staff_id_for(sender_id: str, path: Path | None = None) -> str | None:
     return None
 
 
-def _form(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
+def _count(form: str) -> int:
+    """3题, 十五道, ９９９题 → a number of cases within 1..MAX_CASES (default when absent)."""
+    match = _COUNT_RE.search(form)
+    try:
+        count = cn_to_int(match.group(1)) if match else DEFAULT_CASES
+    except ValueError:
+        count = DEFAULT_CASES
+    return max(1, min(MAX_CASES, count))
 
 
 def parse_start(text: str) -> StartOptions:
     """The options in a 开始练习 message: a channel (its name), 薄弱, a number of cases."""
-    form = _form(text)
-    count = DEFAULT_CASES
-    if match := _COUNT_RE.search(form):
-        count = int(match.group(1))
-    elif match := _CN_COUNT_RE.search(form):
-        count = _CN_DIGITS[match.group(1)]
-    count = max(1, min(MAX_CASES, count))
-    if any(word in form for word in WEAK_WORDS):
+    form = commands.match_form(text)
+    count = _count(form)
+    if commands.asks_weakest(text):
         return StartOptions("weakest", None, count)
     rules = get_grader().rules
     named = {code for code, phrases in rules.channel_phrases.items()
-             if any(_form(p) in form for p in phrases if len(_form(p)) >= 3)}
+             if any(len(p) >= 3 and commands.match_form(p) in form for p in phrases)}
     bank_channels = set(get_bank().channels())
     named &= bank_channels
     if len(named) == 1:
@@ -122,12 +118,6 @@ def start(sender_id: str, text: str) -> tuple[str, list[Message], dict[str, Any]
     return "started", [intro, case_prompt(session)], session.to_dict()
 
 
-def wants_stop(text: str) -> bool:
-    """结束练习 and the like (the whole message, not a word inside an answer)."""
-    form = _form(text).strip("。.!！")
-    return form in {_form(w) for w in STOP_WORDS}
-
-
 def summary_message(session: PracticeSession) -> Message:
     """The end of the round: how many answered, the mean score."""
     done = session.summary()
@@ -146,7 +136,7 @@ def answer(session_data: Any, text: str) -> tuple[list[Message], dict[str, Any] 
         session = PracticeSession.from_dict(session_data)
     except PracticeError as exc:
         return [Message(str(exc))], None
-    if wants_stop(text) or session.finished:
+    if commands.is_stop(text) or session.finished:
         return [summary_message(session)], None
     try:
         grade = session.submit(text)

@@ -197,4 +197,7 @@ class PracticeSession:
             raise PracticeError("练习进度数据无效，请重新开始练习") from exc
         if not 0 <= session.position <= len(session.case_ids):
             raise PracticeError("练习进度数据无效，请重新开始练习")
+        bank = get_bank()
+        if not all(case_id in bank for case_id in session.case_ids):  # the bank changed
+            raise PracticeError("练习案例已经更新，请重新开始练习")
         return session
