@@ -37,11 +37,12 @@ def tracker_store_url(endpoints: Path | str = "endpoints.yml") -> str | None:
         return None
     dialect = str(store.get("dialect") or "sqlite")
     if dialect == "sqlite":
-        return str(URL.create("sqlite", database=str(store.get("db") or "rasa.db")))
-    return str(URL.create(
-        "postgresql" if dialect.startswith("postgres") else dialect,
-        username=store.get("username"), password=store.get("password"),
-        host=store.get("url"), port=store.get("port"), database=store.get("db")))
+        url = URL.create("sqlite", database=str(store.get("db") or "rasa.db"))
+    else:
+        url = URL.create("postgresql" if dialect.startswith("postgres") else dialect,
+                         username=store.get("username"), password=store.get("password"),
+                         host=store.get("url"), port=store.get("port"), database=store.get("db"))
+    return url.render_as_string(hide_password=False)  # str(url) would hide it as ***
 
 
 def purge_conversations(tracker_url: str, days: int, *, now: dt.datetime | None = None) -> int:

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import URL, make_url
 
 from bot import consultations, privacy
 from bot.cli import main
@@ -59,7 +60,7 @@ def test_missing_store_and_bad_days(tmp_path: Path) -> None:
         privacy.purge_conversations(f"sqlite:///{tmp_path / 'none.db'}", -1)
 
 
-def test_tracker_url_from_endpoints(tmp_path: Path) -> None:
+def test_tracker_url_from_endpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text('tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "var/t.db"\n',
                          "utf-8")
@@ -67,6 +68,13 @@ def test_tracker_url_from_endpoints(tmp_path: Path) -> None:
     endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: db.local\n"
                          "  port: 5432\n  db: rasa\n  username: bot\n", "utf-8")
     assert privacy.tracker_store_url(endpoints) == "postgresql://bot@db.local:5432/rasa"
+    endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: db.local\n"
+                         "  db: rasa\n  username: bot\n  password: \"p@ss:w/rd\"\n", "utf-8")
+    # SQLAlchemy 2.0's str(URL) hides the password as ***: act like it whatever is installed
+    monkeypatch.setattr(URL, "__str__", lambda self: self.render_as_string(hide_password=True))
+    url = privacy.tracker_store_url(endpoints)
+    assert url == "postgresql://bot:p%40ss%3Aw%2Frd@db.local/rasa"
+    assert make_url(url).password == "p@ss:w/rd"  # kept, not *** (the purge must log in)
     endpoints.write_text("tracker_store:\n  type: redis\n", "utf-8")
     assert privacy.tracker_store_url(endpoints) is None
     assert privacy.tracker_store_url(tmp_path / "missing.yml") is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import shutil
-import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -46,6 +46,7 @@ from bot.dialogue import article_payload
 from bot.followups import article_full_text
 from bot.knowledge import KnowledgeBase
 from tests.conftest import ROOT
+from tests.wechat_fakes import free_port
 
 ASSETS = ROOT / "bot" / "channels" / "webchat"
 SENDER = "a1b2c3d4e5f6a7b8"
@@ -246,12 +247,15 @@ def test_article_gives_title_and_exact_text(use_kb, kb: KnowledgeBase, texts) ->
 
 
 @pytest.mark.parametrize("ref, status", [
-    ("条例 第99条", 404), ("完全不是条文", 404), ("", 400), (None, 400), ("条" * 300, 400)])
+    ("条例 第99条", 404), ("完全不是条文", 404), ("<script>alert(1)</script>", 404),
+    ("", 400), (None, 400), ("条" * 300, 400)])
 def test_unknown_articles_get_a_clear_message(use_kb, texts, ref, status: int) -> None:
     with pytest.raises(WebInputError) as info:
         article(ref, texts)
     assert info.value.status == status
     assert re.search(r"[\u4e00-\u9fff]", info.value.message)
+    if status == 404:  # the fixed text only: nothing of the reference or of Python's message
+        assert info.value.message == texts.error("article_not_found")
 
 
 # ---- assets and headers ----------------------------------------------------------------------
@@ -335,12 +339,6 @@ class FakeAgent:
         self.tracker_store = InMemoryTrackerStore(Domain.empty())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, kb_url: str) -> Iterator[dict]:
     """The channel's blueprint on a Sanic server in a thread, with a fake bot that records
@@ -354,8 +352,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, kb_url: str) -> Iterator[di
 
     async def on_new_message(message: UserMessage) -> None:
         received.append(message)
-        if message.text == "出错":
-            raise RuntimeError("the bot broke")
+        if message.text.startswith("出错"):  # an error whose message holds the citizen's text
+            raise RuntimeError(f"the bot broke on {message.text!r}")
         store = agent.tracker_store
         tracker = await store.get_or_create_tracker(message.sender_id)
         tracker.update(UserUttered(message.text))
@@ -372,7 +370,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, kb_url: str) -> Iterator[di
     app = Sanic(f"webchat_test_{uuid.uuid4().hex[:8]}")
     app.blueprint(WebChatInput().blueprint(on_new_message), url_prefix="/webhooks/web")
     app.ctx.agent = agent
-    port = _free_port()
+    port = free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
     holder: dict[str, Any] = {}
@@ -578,3 +576,57 @@ def test_config_endpoint(server: dict) -> None:
     assert status == 200 and headers["Cache-Control"] == "no-store"
     assert "天后删除" in settings["privacy"] and settings["max_chars"] == MAX_MESSAGE_CHARS
     assert {"number": "12348", "name": "公共法律服务热线"} in settings["hotlines"]
+
+
+def test_staff_endpoint_says_whether_the_page_may_adopt_an_id(
+        server: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    staff_id = "staff-0123456789"
+    staff = tmp_path / "staff.yml"
+    staff.write_text(f'staff:\n  - sender: "web-{staff_id}"\n    id: "S1"\n'
+                     f'  - sender: "rest-only-id-012345"\n', "utf-8")
+    monkeypatch.setenv("BOT_STAFF_CONFIG", str(staff))
+
+    def is_staff(query: str) -> bool:
+        status, headers, content = fetch(f"{server['base']}/staff{query}")
+        assert status == 200 and headers["Cache-Control"] == "no-store"
+        return json.loads(content)["staff"]
+
+    assert is_staff(f"?sender={staff_id}") is True
+    for query in (f"?sender={SENDER}", "?sender=rest-only-id-012345", "?sender=<b>x</b>",
+                  "?sender=" + "a" * 65, ""):
+        assert is_staff(query) is False, query
+    monkeypatch.setenv("BOT_STAFF_CONFIG", str(tmp_path / "missing.yml"))
+    assert is_staff(f"?sender={staff_id}") is False
+
+
+def test_a_failing_turn_logs_no_citizen_text_above_debug(
+        server: dict, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "出错 我的电话13812345678，工资被拖欠三个月"
+    with caplog.at_level(logging.DEBUG, logger="bot.channels.web"):
+        status, answer = post(server, {"sender": SENDER, "message": secret})
+    assert status == 500 and "稍后再试" in answer["error"]
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("web.message.failed" in r.getMessage() and "RuntimeError" in r.getMessage()
+               for r in loud)
+    for record in loud:
+        shown = caplog.handler.format(record)
+        assert "13812345678" not in shown and "工资被拖欠" not in shown, shown
+    # the traceback is still there for a developer who turns on DEBUG
+    assert any(r.levelno == logging.DEBUG and r.exc_info for r in caplog.records)
+
+
+def test_broken_texts_while_running_give_a_plain_json_error(
+        server: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any) -> None:
+        raise WebTextsError("knowledge/webchat.yaml: cannot read")
+
+    monkeypatch.setattr(web, "load_texts", broken)
+    for path, data in (("/webhook", body({"sender": SENDER, "message": "你好"})),
+                       (f"/history?sender={SENDER}", None), ("/article?ref=x", None),
+                       ("/config", None)):
+        status, headers, content = fetch(server["base"] + path, data,
+                                         {"Content-Type": "application/json"})
+        assert status == 500 and headers["content-type"].startswith("application/json"), path
+        assert json.loads(content) == {"error": web.FALLBACK_ERROR}, path
+    status, _, content = fetch(server["base"] + "/static/nothing.css")
+    assert status == 404 and json.loads(content) == {"error": web.FALLBACK_ERROR}

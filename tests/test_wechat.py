@@ -9,8 +9,8 @@ The channel's blueprint runs in a real Sanic app on a free port; Rasa is a fake
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,42 @@ def test_forged_or_missing_signature_is_refused_and_logged_without_personal_data
                for r in caplog.records)
 
 
+def test_replayed_or_future_timestamps_are_refused(db_url: str, texts: dict,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A signed URL is only good for ``max_age`` seconds either way (no replay forever)."""
+    rasa = FakeRasa()
+    now = int(time.time())
+
+    async def scenario(client: Client, _api: Any) -> None:
+        for number, (stamp, aes, expected) in enumerate([
+                (now - 301, False, 403), (now + 301, False, 403), (now - 3600, True, 403),
+                ("abc", False, 403), ("", False, 403),
+                (now - 250, False, 200), (now + 250, True, 200)], start=1):
+            xml = sim.message_xml(OPENID, f"第{number}条", msg_id=7000 + number)
+            query, body = sim.build_post(client.config, xml, aes=aes, openid=OPENID,
+                                         timestamp=str(stamp))
+            if stamp == "":  # correctly signed, but without a timestamp
+                query = {"signature": sim.sign(TOKEN, "", query["nonce"]),
+                         "nonce": query["nonce"]}
+            assert (await client.raw(query, body))[0] == expected, (stamp, aes)
+
+    with caplog.at_level(logging.INFO):
+        run(WeChatInput(make_config(), db_url=db_url, texts=texts), rasa, scenario)
+    assert rasa.texts == ["第6条", "第7条"]
+    stale = [r for r in caplog.records if "timestamp" in r.getMessage()]
+    assert len(stale) == 5 and all(OPENID not in r.getMessage() for r in caplog.records)
+
+
+def test_max_age_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert make_config().max_age == 300
+    assert make_config(max_age=60).max_age == 60
+    env = {"WECHAT_MAX_AGE": "120"}
+    assert WeChatConfig.from_mapping({"token": TOKEN, "appid": APPID}, env).max_age == 120
+    for bad in ("soon", 0, -5, 10**6):
+        with pytest.raises(WeChatConfigError, match="max_age"):
+            make_config(max_age=bad)
+
+
 # ---- plaintext and safe mode ---------------------------------------------------------------
 def test_plaintext_text_message_gets_a_passive_reply(db_url: str, texts: dict) -> None:
     rasa = FakeRasa()
@@ -269,6 +305,51 @@ def test_retries_of_a_message_never_start_a_second_turn(db_url: str, texts: dict
 
     run(WeChatInput(make_config(), db_url=db_url, texts=texts), rasa, scenario)
     assert rasa.texts == ["单位拖欠工资", "/greet", "/greet"]
+
+
+def test_a_message_whose_handling_failed_is_answered_on_the_retry(
+        db_url: str, texts: dict) -> None:
+    """A failure after the claim releases it: WeChat's retry runs the turn, not ``success``."""
+    rasa = FakeRasa()
+    channel = WeChatInput(make_config(), db_url=db_url, texts=texts)
+    real_turn_text, failures = channel.turn_text, []
+
+    def failing_once(message: Any) -> tuple[str, str]:
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("database hiccup")
+        return real_turn_text(message)
+
+    channel.turn_text = failing_once  # type: ignore[method-assign]
+
+    async def scenario(client: Client, _api: Any) -> None:
+        xml = sim.message_xml(OPENID, "单位拖欠工资", msg_id=6100000000000000001)
+        assert (await client.send(xml))[0] == 500
+        status, reply, _ = await client.send(xml)
+        assert status == 200 and reply["Content"] == "收到：单位拖欠工资"
+
+    run(channel, rasa, scenario)
+    assert rasa.texts == ["单位拖欠工资"]
+
+
+def test_text_is_cleaned_and_empty_or_too_long_text_gets_a_fixed_answer(
+        db_url: str, texts: dict) -> None:
+    rasa = FakeRasa()
+
+    async def scenario(client: Client, _api: Any) -> None:
+        # (XML cannot carry most control characters; DEL and format characters it can)
+        assert await client.say("  单位\x7f拖欠\r\n工资\t ", msg_id=1) == "收到：单位拖欠\n工资"
+        assert await client.say("   ", msg_id=2) == texts["wechat_empty"]
+        assert await client.say("\u200b\u200e", msg_id=3) == texts["wechat_empty"]
+        too_long = await client.say("拖" * (textchat.MAX_MESSAGE_CHARS + 1), msg_id=4)
+        assert too_long == texts["wechat_too_long"] and "2000" in too_long
+        assert "{" not in too_long
+        assert await client.say("拖" * textchat.MAX_MESSAGE_CHARS, msg_id=5) is not None
+        assert await client.say("\u200b", msg_type="voice", msg_id=6) == \
+            texts["wechat_voice_unclear"]
+
+    run(WeChatInput(make_config(), db_url=db_url, texts=texts), rasa, scenario)
+    assert rasa.texts == ["单位拖欠\n工资", "拖" * textchat.MAX_MESSAGE_CHARS]
 
 
 def test_a_retry_while_the_answer_is_pending_gets_success(db_url: str, texts: dict) -> None:
@@ -701,4 +782,8 @@ def test_old_dedupe_rows_are_purged(db_url: str) -> None:
     assert not store.claim_message("msg:1", now=1001.0).new
     assert store.purge(now=1000.0 + 3601) == 1
     assert store.claim_message("msg:1", now=1000.0 + 3602).new
-    assert json.dumps(store.claim_message("msg:1").__dict__)
+    again = store.claim_message("msg:1", now=1000.0 + 3603)
+    assert not again.new and again.status == "pending"
+    store.finish_message("msg:1", "passive", "回答")
+    store.release_message("msg:1")  # only a pending claim is released
+    assert store.claim_message("msg:1", now=1000.0 + 3604).reply == "回答"

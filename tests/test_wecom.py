@@ -4,6 +4,7 @@ encrypted URL check, gettoken and message/send (a real Sanic app, fake Rasa and 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,26 @@ def test_wecom_url_check_messages_and_signatures(tmp_path: Path, use_kb: str) ->
 
     asyncio.run(main())
     assert rasa.calls == [(f"wecom-{USER}", "单位拖欠工资", "wecom")]
+
+
+def test_wecom_refuses_stale_or_future_timestamps(tmp_path: Path, use_kb: str) -> None:
+    config = make_config()
+    channel = WeComInput(config, db_url=f"sqlite:///{tmp_path / 'wecom.db'}",
+                         texts=load_texts())
+    rasa = FakeRasa()
+    now = int(time.time())
+
+    async def main() -> None:
+        async with serve_channel(channel, rasa) as url, aiohttp.ClientSession() as session:
+            for number, (stamp, expected) in enumerate(
+                    [(now - 301, 403), (now + 301, 403), ("soon", 403), (now - 250, 200)],
+                    start=1):
+                query, body = sim.build_wecom_post(config, message(f"第{number}条", number),
+                                                   timestamp=str(stamp))
+                assert (await post(session, url, query, body))[0] == expected, stamp
+
+    asyncio.run(main())
+    assert rasa.texts == ["第4条"]
 
 
 def test_wecom_slow_answer_goes_through_message_send(tmp_path: Path, use_kb: str) -> None:

@@ -1,4 +1,10 @@
-"""Bot messages as plain text for text-only messengers (WeChat, WeCom).
+"""Text in and out of the chat channels (the web page, WeChat, WeCom).
+
+Incoming: :func:`clean_text` trims a citizen's message, unifies line ends, drops control
+characters and refuses what cannot go to Rasa (not text, binary, empty, too long); every
+channel uses it, each with its own wording of the refusal.
+
+Outgoing, for text-only messengers (WeChat, WeCom):
 
 A Rasa turn gives several bubbles, some with buttons. A text messenger gets them joined into
 paragraphs, the buttons as numbered choices ("回复 1：…" lines and a "回复数字即可" hint, wording
@@ -18,9 +24,38 @@ from typing import Any
 # WeChat limits a text message to 2048 bytes; keep a margin for what the platform adds.
 CHUNK_BYTES = 1800
 MAX_CHOICE = 99
+MAX_MESSAGE_CHARS = 2000  # the longest message a citizen may send to the bot
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;…\n])")
 _NUMBER_RE = re.compile(r"^\s*(\d{1,2})\s*[.。、,，)）:：]?\s*$")
+
+
+class TextProblem(ValueError):
+    """Why a message cannot go to Rasa: ``kind`` is ``bad_message`` (not text),
+    ``binary_message``, ``empty_message`` or ``too_long`` (``count`` characters)."""
+
+    def __init__(self, kind: str, count: int = 0) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.count = count
+
+
+def clean_text(message: Any, max_chars: int = MAX_MESSAGE_CHARS) -> str:
+    """The message trimmed, line ends unified, control characters removed; TextProblem when
+    it is not text, binary (NUL, lone surrogates, nothing printable), empty or too long."""
+    if not isinstance(message, str):
+        raise TextProblem("bad_message")
+    if "\x00" in message or any(0xD800 <= ord(c) <= 0xDFFF for c in message):
+        raise TextProblem("binary_message")
+    text = _CONTROL_RE.sub("", message.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    printable = [c for c in text if not c.isspace() and unicodedata.category(c)[0] != "C"]
+    if not printable:
+        raise TextProblem("binary_message" if text or message.strip() else "empty_message")
+    if len(text) > max_chars:
+        raise TextProblem("too_long", len(text))
+    return text
 
 
 @dataclass(frozen=True)

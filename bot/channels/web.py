@@ -10,6 +10,8 @@ Everything is under ``/webhooks/web/`` on the Rasa port (credentials.yml names t
 ``GET  /history``       ``?sender=`` → ``[{"role", "text", "buttons", "timestamp"}]`` (the tracker)
 ``GET  /article``       ``?ref=`` → ``{"ref", "title", "text"}`` (a 展开原文 card; no Rasa turn)
 ``GET  /config``        the privacy notice, the welcome, labels and limits the page needs
+``GET  /staff``         ``?sender=`` → ``{"staff": true|false}``: whether the page may adopt an id
+                        given in its address (only ids listed in config/staff.yml)
 ======================  =========================================================================
 
 The page's sender ids are stored in the tracker as ``web-<id>`` so they never collide with
@@ -27,7 +29,6 @@ import logging
 import os
 import re
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config
+from bot.channels import textchat
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ ASSETS_DIR = Path(__file__).with_name("webchat")
 TEXTS_FILE = "webchat.yaml"
 SENDER_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 TRACKER_PREFIX = "web-"
-MAX_MESSAGE_CHARS = 2000
+MAX_MESSAGE_CHARS = textchat.MAX_MESSAGE_CHARS
 MAX_BODY_BYTES = 64 * 1024
 MAX_REF_CHARS = 200
 HISTORY_LIMIT = 400  # the newest entries a reload shows
@@ -64,7 +66,8 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 ASSET_CACHE = "public, max-age=86400"
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The last-resort answer when knowledge/webchat.yaml itself cannot be read while running.
+FALLBACK_ERROR = "抱歉，服务暂时出了点问题，请稍后再试。"
 _PAYLOAD_RE = re.compile(r"/([A-Za-z_][A-Za-z0-9_]*)(.*)", re.S)
 _DIGITS_RE = re.compile(r"(?<![\d-])\d{3,}(?![\d-])")
 _FRAME_SOURCE_RE = re.compile(r"'self'|'none'|\*|https?://[A-Za-z0-9.*-]+(?::\d{1,5})?")
@@ -228,19 +231,11 @@ def check_sender(sender: Any, texts: WebTexts) -> str:
 
 def clean_message(message: Any, texts: WebTexts) -> str:
     """The message text, trimmed, with line ends unified; a clear error when it is unusable."""
-    if not isinstance(message, str):
-        raise WebInputError(texts.error("bad_message"))
-    if "\x00" in message or any(0xD800 <= ord(c) <= 0xDFFF for c in message):
-        raise WebInputError(texts.error("binary_message"))
-    text = _CONTROL_RE.sub("", message.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    printable = [c for c in text if not c.isspace() and unicodedata.category(c)[0] != "C"]
-    if not printable:
-        if text or message.strip():
-            raise WebInputError(texts.error("binary_message"))
-        raise WebInputError(texts.error("empty_message"))
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise WebInputError(texts.error("too_long", count=len(text), max_chars=MAX_MESSAGE_CHARS))
-    return text
+    try:
+        return textchat.clean_text(message, MAX_MESSAGE_CHARS)
+    except textchat.TextProblem as exc:
+        raise WebInputError(texts.error(exc.kind, count=exc.count,
+                                        max_chars=MAX_MESSAGE_CHARS)) from None
 
 
 def parse_message(body: bytes | None, texts: WebTexts) -> tuple[str, str]:
@@ -379,8 +374,8 @@ def article(ref: Any, texts: WebTexts | None = None) -> dict[str, str]:
         raise WebInputError(texts.error("article_missing"))
     try:
         full = article_full_text(ref.strip())
-    except ValueError as exc:
-        raise WebInputError(f"{texts.error('article_not_found')}{exc}", 404) from None
+    except ValueError:
+        raise WebInputError(texts.error("article_not_found"), 404) from None
     title, _, body = full.partition("\n")
     return {"ref": ref.strip(), "title": title, "text": body}
 
@@ -399,6 +394,32 @@ def json_response(data: Any, status: int = 200) -> HTTPResponse:
 def error_response(message: str, status: int = 400) -> HTTPResponse:
     """``{"error": message}``."""
     return json_response({"error": message}, status)
+
+
+def log_failure(event: str, exc: BaseException) -> None:
+    """A failure: its type at ERROR, the traceback (which may hold what the citizen wrote)
+    only at DEBUG."""
+    logger.error("%s (%s)", event, type(exc).__name__)
+    logger.debug("%s: traceback", event, exc_info=exc)
+
+
+def server_error(status: int = 500) -> HTTPResponse:
+    """The server_error text of webchat.yaml, or FALLBACK_ERROR when that file is broken."""
+    try:
+        message = load_texts().error("server_error")
+    except Exception as exc:
+        log_failure("web.texts.unreadable", exc)
+        message = FALLBACK_ERROR
+    return error_response(message, status)
+
+
+def is_staff_sender(sender: Any) -> bool:
+    """Whether a page sender id is listed as staff (config/staff.yml, as ``web-<id>``)."""
+    if not isinstance(sender, str) or not SENDER_RE.fullmatch(sender):
+        return False
+    from bot.practice.chat import staff_id_for
+
+    return staff_id_for(tracker_sender_id(sender)) is not None
 
 
 @functools.lru_cache(maxsize=8)
@@ -475,7 +496,10 @@ class WebChatInput(RestInput):
         async def static(request: Request, name: str) -> HTTPResponse:
             path = asset_path(name)
             if path is None:
-                return error_response(load_texts().error("not_found"), 404)
+                try:
+                    return error_response(load_texts().error("not_found"), 404)
+                except Exception:
+                    return error_response(FALLBACK_ERROR, 404)
             stat = path.stat()
             etag = f'"{stat.st_size:x}-{int(stat.st_mtime * 1000):x}"'
             headers = {**SECURITY_HEADERS, "Cache-Control": ASSET_CACHE, "ETag": etag}
@@ -488,13 +512,25 @@ class WebChatInput(RestInput):
         async def page_settings(request: Request) -> HTTPResponse:
             try:
                 return json_response(page_config())
-            except Exception:  # a clear message, never a stack trace
-                logger.exception("web.config.failed")
-                return error_response(load_texts().error("server_error"), 500)
+            except Exception as exc:  # a clear message, never a stack trace
+                log_failure("web.config.failed", exc)
+                return server_error()
+
+        @web.route("/staff", methods=["GET"], name="staff")
+        async def staff(request: Request) -> HTTPResponse:
+            try:
+                return json_response({"staff": is_staff_sender(request.args.get("sender"))})
+            except Exception as exc:
+                log_failure("web.staff.failed", exc)
+                return json_response({"staff": False})
 
         @web.route("/webhook", methods=["POST"], name="receive")
         async def receive(request: Request) -> HTTPResponse:
-            texts = load_texts()
+            try:
+                texts = load_texts()
+            except Exception as exc:
+                log_failure("web.texts.unreadable", exc)
+                return error_response(FALLBACK_ERROR, 500)
             try:
                 sender, text = parse_message(request.body, texts)
             except WebInputError as exc:
@@ -505,15 +541,19 @@ class WebChatInput(RestInput):
                                                  input_channel=self.name()))
             except asyncio.CancelledError:
                 logger.error("web.message.cancelled")
-                return error_response(texts.error("server_error"), 503)
-            except Exception:  # logged without the citizen's text
-                logger.exception("web.message.failed")
-                return error_response(texts.error("server_error"), 500)
+                return server_error(503)
+            except Exception as exc:  # logged without the citizen's text
+                log_failure("web.message.failed", exc)
+                return server_error()
             return json_response(bot_messages(collector.messages))
 
         @web.route("/history", methods=["GET"], name="history")
         async def history(request: Request) -> HTTPResponse:
-            texts = load_texts()
+            try:
+                texts = load_texts()
+            except Exception as exc:
+                log_failure("web.texts.unreadable", exc)
+                return error_response(FALLBACK_ERROR, 500)
             try:
                 sender = check_sender(request.args.get("sender"), texts)
             except WebInputError as exc:
@@ -525,19 +565,23 @@ class WebChatInput(RestInput):
                     return json_response([])
                 events = [event.as_dict() for event in tracker.events]
                 return json_response(history_from_events(events, texts))
-            except Exception:
-                logger.exception("web.history.failed")
-                return error_response(texts.error("server_error"), 500)
+            except Exception as exc:
+                log_failure("web.history.failed", exc)
+                return server_error()
 
         @web.route("/article", methods=["GET"], name="article")
         async def article_text(request: Request) -> HTTPResponse:
-            texts = load_texts()
+            try:
+                texts = load_texts()
+            except Exception as exc:
+                log_failure("web.texts.unreadable", exc)
+                return error_response(FALLBACK_ERROR, 500)
             try:
                 return json_response(article(request.args.get("ref"), texts))
             except WebInputError as exc:
                 return error_response(exc.message, exc.status)
-            except Exception:
-                logger.exception("web.article.failed")
-                return error_response(texts.error("server_error"), 500)
+            except Exception as exc:
+                log_failure("web.article.failed", exc)
+                return server_error()
 
         return web

@@ -30,6 +30,7 @@ import binascii
 import logging
 import os
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -63,6 +64,7 @@ DEV_TOKEN = "xinfang-dev-token"
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com/"
 DEFAULT_REPLY_TIMEOUT = 4.0
 MAX_REPLY_TIMEOUT = 4.5  # WeChat gives up after 5 s
+DEFAULT_MAX_AGE = 300  # seconds a signed POST's timestamp may be away from now (replays)
 MAX_BODY_BYTES = 64 * 1024  # a real message is a few KB
 HTTP_TIMEOUT = 10.0  # seconds for a call to WeChat's API
 FOLLOWUP_DELAY = 0.5  # seconds between the passive reply and the API messages that follow it
@@ -71,7 +73,7 @@ SUCCESS = "success"
 FOLLOWUPS_HEADER = "X-Followups"  # how many messages follow a passive reply through the API
 GREET = "/greet"
 TEXT_KEYS = ("wechat_voice_unclear", "wechat_unsupported", "wechat_error", "wechat_choice",
-             "wechat_choice_hint")
+             "wechat_choice_hint", "wechat_empty", "wechat_too_long")
 
 _USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")  # openid / WeCom userid
 _AES_KEY_RE = re.compile(r"^[A-Za-z0-9+/]{43}$")
@@ -148,6 +150,28 @@ def check_timeout(value: Any, where: str) -> float:
     return timeout
 
 
+def check_max_age(value: Any, where: str) -> int:
+    """max_age: whole seconds a POST's timestamp may differ from now (1 to 86400)."""
+    try:
+        age = int(str(value).strip())
+    except ValueError:
+        raise WeChatConfigError(f"{where}: max_age must be a whole number of seconds") from None
+    if not 1 <= age <= 86400:
+        raise WeChatConfigError(f"{where}: max_age must be between 1 and 86400 seconds")
+    return age
+
+
+def check_fresh(args: Mapping[str, str], max_age: int, now: float | None = None) -> None:
+    """Refuse (403) a POST whose ``timestamp`` is missing, not an integer or more than
+    ``max_age`` seconds away from now: an old signed URL cannot be replayed."""
+    stamp = str(args.get("timestamp") or "").strip()
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        raise Rejected(403, "timestamp missing or not an integer")
+    now = time.time() if now is None else now
+    if abs(now - int(stamp)) > max_age:
+        raise Rejected(403, f"timestamp more than {max_age} s away from now")
+
+
 @dataclass(frozen=True)
 class WeChatConfig:
     """Settings of the Official Account channel (credentials.yml, environment overrides)."""
@@ -158,9 +182,11 @@ class WeChatConfig:
     encoding_aes_key: str = ""
     api_base_url: str = DEFAULT_API_BASE_URL
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT
+    max_age: int = DEFAULT_MAX_AGE
 
     ENV = {"token": "WECHAT_TOKEN", "appid": "WECHAT_APPID", "secret": "WECHAT_SECRET",
-           "encoding_aes_key": "WECHAT_ENCODING_AES_KEY", "api_base_url": "WECHAT_API_BASE_URL"}
+           "encoding_aes_key": "WECHAT_ENCODING_AES_KEY", "api_base_url": "WECHAT_API_BASE_URL",
+           "max_age": "WECHAT_MAX_AGE"}
 
     @classmethod
     def from_mapping(cls, credentials: Mapping[str, Any] | None,
@@ -182,6 +208,7 @@ class WeChatConfig:
             api_base_url=check_base_url(get("api_base_url", cls.ENV["api_base_url"],
                                             DEFAULT_API_BASE_URL), where),
             reply_timeout=check_timeout(get("reply_timeout", None, DEFAULT_REPLY_TIMEOUT), where),
+            max_age=check_max_age(get("max_age", cls.ENV["max_age"], DEFAULT_MAX_AGE), where),
         )
 
 
@@ -364,11 +391,13 @@ class TextMessengerInput(InputChannel):
         """("turn", text for Rasa) / ("fixed", text key) / ("ignore", "")."""
         data = message._data
         kind = str(data.get("MsgType") or "").lower()
-        if kind == "text":
-            return "turn", _text_field(data, "Content")
-        if kind == "voice":
-            recognition = _text_field(data, "Recognition").strip()
-            return ("turn", recognition) if recognition else ("fixed", "wechat_voice_unclear")
+        if kind in ("text", "voice"):  # cleaned like the web page's messages
+            field, unusable = (("Content", "wechat_empty") if kind == "text"
+                               else ("Recognition", "wechat_voice_unclear"))
+            try:
+                return "turn", textchat.clean_text(_text_field(data, field))
+            except textchat.TextProblem as exc:
+                return "fixed", "wechat_too_long" if exc.kind == "too_long" else unusable
         if kind == "event":
             if getattr(message, "event", "") in ("subscribe", "subscribe_scan"):
                 return "turn", GREET
@@ -443,7 +472,21 @@ class TextMessengerInput(InputChannel):
             if claim.status == PASSIVE and claim.reply:
                 return self._reply(incoming, claim.reply)
             return response.text(SUCCESS)
-        action, text = self.turn_text(message)
+        try:
+            return await self._respond(incoming, key, user, on_new_message)
+        except Exception:  # release the claim, so that WeChat's retry is answered
+            try:
+                await self._run(self.store.release_message, key)
+            except Exception as exc:
+                log.error("%s: could not release a failed message (%s)", self.name(),
+                          type(exc).__name__)
+            raise
+
+    async def _respond(self, incoming: Incoming, key: str, user: str,
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                       ) -> HTTPResponse:
+        """Answer a newly claimed message (a fixed text, nothing, or a Rasa turn)."""
+        action, text = self.turn_text(incoming.message)
         if action == "ignore":
             await self._run(self.store.finish_message, key, SENT)
             return response.text(SUCCESS)
@@ -597,6 +640,7 @@ class WeChatInput(TextMessengerInput):
             raise Rejected(403, "signature missing")
         if not _signed(self.config.token, args):
             raise Rejected(403, "bad signature")
+        check_fresh(args, self.config.max_age)
 
     def open_request(self, args: Mapping[str, str], body: bytes) -> Incoming:
         try:
@@ -650,7 +694,10 @@ def load_texts() -> dict[str, str]:
     missing = [k for k in TEXT_KEYS if not texts.get(k)]
     if missing:
         raise WeChatConfigError(f"knowledge/conversation.yaml: texts lack {', '.join(missing)}")
-    return {k: texts[k] for k in TEXT_KEYS}
+    found = {k: texts[k] for k in TEXT_KEYS}
+    found["wechat_too_long"] = found["wechat_too_long"].replace(
+        "{max_chars}", str(textchat.MAX_MESSAGE_CHARS))
+    return found
 
 
 def _query(request: Request) -> dict[str, str]:

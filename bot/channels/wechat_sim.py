@@ -148,10 +148,12 @@ def wecom_url_check_query(config: Any, echostr: str) -> dict[str, str]:
             "timestamp": timestamp, "nonce": nonce, "echostr": encrypted}
 
 
-def build_wecom_post(config: Any, xml: str) -> tuple[dict[str, str], bytes]:
-    """The signed query and the encrypted body of a WeCom POST (``config``: WeComConfig)."""
+def build_wecom_post(config: Any, xml: str, *, timestamp: str | None = None
+                     ) -> tuple[dict[str, str], bytes]:
+    """The signed query and the encrypted body of a WeCom POST (``config``: WeComConfig),
+    signed with the current time unless ``timestamp`` is given."""
     sealed = parse_xml(_work_crypto(config).encrypt_message(
-        xml, secrets.token_hex(5), str(int(time.time()))).encode("utf-8"))
+        xml, secrets.token_hex(5), timestamp or str(int(time.time()))).encode("utf-8"))
     query = {"msg_signature": sealed["MsgSignature"], "timestamp": sealed["TimeStamp"],
              "nonce": sealed["Nonce"]}
     body = (f"<xml><ToUserName>{_cdata(config.corp_id)}</ToUserName>"

@@ -131,6 +131,14 @@ class ChannelStore:
             conn.execute(update(messages).where(messages.c.key == key)
                          .values(status=status, reply=reply))
 
+    def release_message(self, natural_key: str) -> None:
+        """Forget a claimed message that is still pending (answering it failed): WeChat's
+        retry of it then runs again instead of getting ``success`` and no answer."""
+        key = digest(self.channel, natural_key)
+        with self.engine.begin() as conn:
+            conn.execute(delete(messages).where(messages.c.key == key,
+                                                messages.c.status == PENDING))
+
     def _maybe_purge(self, now: float) -> None:
         if now - self._last_purge < PURGE_EVERY:
             return

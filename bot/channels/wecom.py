@@ -17,6 +17,7 @@ Not in credentials.yml by default; to enable it add::
       encoding_aes_key: ""      # 接收消息 EncodingAESKey: WECOM_ENCODING_AES_KEY
       # api_base_url: "https://qyapi.weixin.qq.com/"   # WECOM_API_BASE_URL
       # reply_timeout: 4.0
+      # max_age: 300            # seconds a message's timestamp may be off (WECOM_MAX_AGE)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from wechatpy.enterprise.messages import MESSAGE_TYPES as WORK_MESSAGE_TYPES
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.channels.wechat import (
+    DEFAULT_MAX_AGE,
     DEFAULT_REPLY_TIMEOUT,
     HTTP_TIMEOUT,
     Incoming,
@@ -48,6 +50,8 @@ from bot.channels.wechat import (
     build_message,
     check_aes_key,
     check_base_url,
+    check_fresh,
+    check_max_age,
     check_timeout,
     check_token,
     parse_xml,
@@ -71,10 +75,11 @@ class WeComConfig:
     secret: str = ""
     api_base_url: str = DEFAULT_WECOM_API_BASE_URL
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT
+    max_age: int = DEFAULT_MAX_AGE
 
     ENV = {"corp_id": "WECOM_CORP_ID", "agent_id": "WECOM_AGENT_ID", "secret": "WECOM_SECRET",
            "token": "WECOM_TOKEN", "encoding_aes_key": "WECOM_ENCODING_AES_KEY",
-           "api_base_url": "WECOM_API_BASE_URL"}
+           "api_base_url": "WECOM_API_BASE_URL", "max_age": "WECOM_MAX_AGE"}
 
     @classmethod
     def from_mapping(cls, credentials: Mapping[str, Any] | None,
@@ -101,6 +106,7 @@ class WeComConfig:
             api_base_url=check_base_url(get("api_base_url", cls.ENV["api_base_url"],
                                             DEFAULT_WECOM_API_BASE_URL), where),
             reply_timeout=check_timeout(get("reply_timeout", None, DEFAULT_REPLY_TIMEOUT), where),
+            max_age=check_max_age(get("max_age", cls.ENV["max_age"], DEFAULT_MAX_AGE), where),
         )
 
 
@@ -166,6 +172,7 @@ class WeComInput(TextMessengerInput):
     def check_query(self, args: Mapping[str, str]) -> None:
         if not args.get("msg_signature"):
             raise Rejected(403, "msg_signature missing")
+        check_fresh(args, self.config.max_age)
 
     def open_request(self, args: Mapping[str, str], body: bytes) -> Incoming:
         try:

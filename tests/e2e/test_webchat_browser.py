@@ -328,3 +328,24 @@ def test_staff_open_the_page_with_their_id_and_practise(rasa_server: dict, open_
         "return localStorage.getItem('xinfang.web.sender')") == PRACTICE_WEB_STAFF
     assert console_errors(driver) == []
 
+
+def test_a_link_with_someone_elses_id_is_not_adopted(rasa_server: dict, open_browser) -> None:
+    """An id that is not staff, given in a link (by someone who wants to read the citizen's
+    conversation later), is dropped: the page keeps its own id."""
+    attacker_id = "attacker-chosen-id-0123456789"
+    driver = open_browser()
+    open_page(driver, rasa_server["rasa"])
+    own = driver.execute_script("return localStorage.getItem('xinfang.web.sender')")
+    assert own and own != attacker_id
+    driver.get(f"{rasa_server['rasa']}/webhooks/web/?sender={attacker_id}")
+    wait_ready(driver)
+    assert "sender=" not in driver.current_url
+    assert driver.execute_script("return localStorage.getItem('xinfang.web.sender')") == own
+    # a fresh browser that had no id makes its own instead
+    fresh = open_browser()
+    fresh.get(f"{rasa_server['rasa']}/webhooks/web/?sender={attacker_id}")
+    wait_ready(fresh)
+    made = fresh.execute_script("return localStorage.getItem('xinfang.web.sender')")
+    assert made and made != attacker_id
+    assert console_errors(driver) == [] and console_errors(fresh) == []
+

@@ -126,8 +126,9 @@
   }
 
   function senderFromAddress() {
-    // ?sender=<id> sets this browser's conversation id once (staff listed in config/staff.yml
-    // open the page that way); it is then kept like any other id and removed from the address.
+    // ?sender=<id> is always removed from the address; loadSender adopts it only when the
+    // server says the id is staff (config/staff.yml), so that nobody can send a citizen a link
+    // with an id of their choosing and then read the citizen's conversation.
     const params = new URLSearchParams(window.location.search);
     const given = params.get("sender");
     if (given === null) return null;
@@ -138,9 +139,18 @@
     return SENDER_RE.test(given) ? given : null;
   }
 
-  function loadSender() {
+  async function isStaffId(id) {
+    try {
+      const answer = await request("staff?sender=" + encodeURIComponent(id));
+      return Boolean(answer && answer.staff === true);
+    } catch (err) {
+      return false;
+    }
+  }
+
+  async function loadSender() {
     const given = senderFromAddress();
-    if (given) {
+    if (given && await isStaffId(given)) {
       storeSender(given);
       return given;
     }
@@ -231,17 +241,6 @@
     return { row, body, bubble, time };
   }
 
-  function refFromPayload(payload) {
-    const match = /^\/ask_article(\{.*\})$/s.exec(payload);
-    if (!match) return null;
-    try {
-      const entities = JSON.parse(match[1]);
-      return entities && typeof entities.article_ref === "string" ? entities.article_ref : null;
-    } catch (err) {
-      return null;
-    }
-  }
-
   function articleCard(article) {
     const id = "article-" + (++state.articleSeq);
     const card = el("div", "article-card");
@@ -319,8 +318,8 @@
     for (const button of Array.isArray(message.buttons) ? message.buttons : []) {
       if (!button || typeof button.title !== "string" || !button.title) continue;
       const payload = typeof button.payload === "string" && button.payload ? button.payload : button.title;
-      const ref = payload.startsWith("/ask_article")
-        ? (typeof button.article_ref === "string" && button.article_ref) || refFromPayload(payload) : null;
+      // the server names the article of a 查看原文 button (clean_buttons: article_ref)
+      const ref = typeof button.article_ref === "string" && button.article_ref ? button.article_ref : null;
       if (ref) parts.body.insertBefore(articleCard({ title: button.title, ref }), anchor);
       else replies.push({ title: button.title, payload });
     }
@@ -512,7 +511,7 @@
     if (new URLSearchParams(window.location.search).get("embed") === "1") {
       document.documentElement.classList.add("embed");
     }
-    state.sender = loadSender();
+    state.sender = await loadSender();
     log.setAttribute("aria-busy", "true");
     let config = null;
     try {
