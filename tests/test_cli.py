@@ -125,6 +125,6 @@ def test_deadline(use_kb: str, capsys: pytest.CaptureFixture) -> None:
 
 def test_knowledge_build_and_check(tmp_path, capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(["--db", f"sqlite:///{tmp_path / 'k.db'}", "knowledge", "build"], capsys)
-    assert code == 0 and "16部法律法规" in out and "15个渠道" in out
+    assert code == 0 and "28部法律法规" in out and "15个渠道" in out
     code, out, _ = run(["knowledge", "check"], capsys)
     assert code == 0 and "条文引用均可解析" in out

@@ -17,7 +17,7 @@ from bot.knowledge import (
     build_knowledge,
 )
 from bot.knowledge.citations import CitationParser, iter_reference_strings
-from bot.knowledge.lawtext import normalise_space
+from bot.knowledge.lawtext import Paragraph, article_plain_text, normalise_space
 from bot.knowledge.loader import load_knowledge, resolve_problem
 from bot.knowledge.verify import compare_with_official, official_articles
 from tests.conftest import ROOT, legal_route_codes
@@ -75,7 +75,49 @@ def test_every_article_equals_the_official_text(data) -> None:
     assert report.problems == []
     stored = sum(len(v.articles or []) for law in data.laws for v in law.versions if v.source)
     assert report.checked == stored > 1500
-    assert report.laws == 16
+    assert report.laws == 28
+
+
+# the laws of ../shared/laws/README.md added with the whole 民法典: alias → number of articles
+ADDED = {
+    "劳动合同法": 98, "社保法": 98, "农民工工资支付条例": 64, "劳动监察条例": 36, "消保法": 63,
+    "物业条例": 67, "征收补偿条例": 35, "土地管理法": 87, "农村土地承包法": 70, "行政处罚法": 86,
+    "政务处分法": 68, "反家暴法": 38, "民法典": 1260,
+}
+
+
+@pytest.mark.parametrize(("alias", "count"), ADDED.items())
+def test_added_laws_are_whole_and_in_force(kb: KnowledgeBase, alias: str, count: int) -> None:
+    law = kb.resolve_law(alias)
+    assert law.current and law.current.has_text and law.current.effective
+    assert kb.get_article(alias, count).in_force
+    with pytest.raises(UnknownArticle):
+        kb.get_article(alias, count + 1)
+
+
+def test_the_whole_civil_code_with_its_parts(data) -> None:
+    (version,) = next(law for law in data.laws if law.id == "minfadian").versions
+    articles = {a.number: a for a in version.articles}
+    assert sorted(articles) == list(range(1, 1261))
+    parts = {a.part for a in articles.values()}
+    assert parts == {"第一编 总则", "第二编 物权", "第三编 合同", "第四编 人格权",
+                     "第五编 婚姻家庭", "第六编 继承", "第七编 侵权责任", "附则"}
+    assert (articles[188].part, articles[188].chapter) == ("第一编 总则", "第九章 诉讼时效")
+    assert (articles[205].subpart, articles[205].chapter) == ("第一分编 通则", "第一章 一般规定")
+    assert (articles[937].part, articles[937].subpart, articles[937].chapter) == (
+        "第三编 合同", "第二分编 典型合同", "第二十四章 物业服务合同")
+    assert articles[1165].part == "第七编 侵权责任" and articles[1165].subpart is None
+    assert (articles[1260].part, articles[1260].chapter) == ("附则", None)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/laws is not present")
+def test_the_general_part_is_unchanged_in_the_whole_code(data) -> None:
+    general = official_articles((SHARED / "minfadian_zongze_2020.md").read_text("utf-8"))
+    (version,) = next(law for law in data.laws if law.id == "minfadian").versions
+    stored = {a.number: article_plain_text([Paragraph(p["text"], p["items"])
+                                            for p in a.paragraphs], version.item_brackets)
+              for a in version.articles if a.number <= 204}
+    assert stored == general
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/laws is not present")
@@ -292,7 +334,9 @@ def test_build_replaces_the_tables(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, law", [
     ("劳动法第一条是什么", "劳动法"),
     ("《中华人民共和国劳动法》第五十条", "劳动法"),
-    ("根据劳动合同法第三十条", "劳动合同法"),
+    ("根据工会法第三十条", "工会法"),
+    ("北京市物业管理条例第十条", "北京市物业管理条例"),  # a local regulation, not the national one
+    ("我想问一下广东省劳动保障监察条例第十条", "广东省劳动保障监察条例"),
     ("公司法第20条", "公司法"),
 ])
 def test_a_law_we_do_not_hold_is_never_quoted_as_another(kb: KnowledgeBase, text: str,
@@ -311,8 +355,21 @@ def test_a_law_we_do_not_hold_is_never_quoted_as_another(kb: KnowledgeBase, text
     ("第三十一条", "信访工作条例"), ("依据条例第三十一条", "信访工作条例"),
     ("复议法第二十条", "中华人民共和国行政复议法"),
     ("行政复议法第二十条，该法第二十三条", "中华人民共和国行政复议法"),
+    ("根据劳动合同法第三十条", "中华人民共和国劳动合同法"),
+    ("社保法第五十八条", "中华人民共和国社会保险法"),
+    ("依照物业管理条例第十条", "物业管理条例"),
+    ("我们小区按物业管理条例第十条", "物业管理条例"),
+    ("《中华人民共和国民法典》第一千一百六十五条", "中华人民共和国民法典"),
 ])
 def test_our_laws_and_back_references_still_resolve(kb: KnowledgeBase, text: str,
                                                     law_name: str) -> None:
-    for citation in kb.find_citations(text):
+    citations = kb.find_citations(text)
+    assert citations
+    for citation in citations:
         assert kb.quote(citation).render().startswith(f"《{law_name}》")
+
+
+def test_a_local_regulation_after_one_of_ours_is_not_ours(kb: KnowledgeBase) -> None:
+    national, local = kb.find_citations("工伤保险条例第十四条和广东省工伤保险条例第十条")
+    assert national.law == "gongshang_baoxian_tiaoli" and national.article == 14
+    assert local.law == "广东省工伤保险条例"

@@ -123,6 +123,100 @@ def test_cli_build_reports_bad_yaml_with_status_2(knowledge_copy: Path, tmp_path
 SHARED = config.shared_laws_dir()
 
 
+def _stored_texts() -> list[tuple[str, str]]:
+    """(law id, source file) of every stored version whose text came from ../shared/laws."""
+    found = []
+    for path in sorted((config.knowledge_dir() / "laws").glob("*.yaml")):
+        for version in yaml.safe_load(path.read_text("utf-8"))["versions"]:
+            if version.get("articles") and version.get("source"):
+                found.append((path.stem, version["source"]))
+    return found
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/laws is not present")
+@pytest.mark.parametrize(("law_id", "source"), _stored_texts())
+def test_every_stored_text_is_what_the_importer_makes_of_its_source(
+        tmp_path: Path, law_id: str, source: str) -> None:
+    stored = yaml.safe_load((config.knowledge_dir() / f"laws/{law_id}.yaml").read_text("utf-8"))
+    version = next(v for v in stored["versions"] if v.get("source") == source)
+    info = VersionInfo(version["label"], version["kind"], version["version_date"],
+                       version["effective"], version["in_force"])
+    target = import_law(SHARED / source, law_id, info, tmp_path)
+    imported = yaml.safe_load(target.read_text("utf-8"))["versions"][0]
+    assert imported["articles"] == version["articles"]
+    assert imported.get("item_brackets") == version.get("item_brackets")
+
+
+def _code_text() -> str:
+    """A code laid out like 民法典: 编 at #, 分编 at ##, 章 and 节 below, an unnumbered
+    ``# 附则``, and articles numbered on past 第一千条."""
+    from bot.knowledge.numerals import int_to_cn
+
+    headings = {1: ["# 第一编 总则", "## 第一章  基本规定"],
+                3: ["# 第二编 物权", "## 第一分编  通则", "### 第一章  一般规定"],
+                5: ["#### 第一节  不动产登记"],
+                6: ["## 第三分编 准 合 同", "### 第二章  无因管理"],
+                999: ["# 第三编 人格权", "## 第一章  一般规定", "### 第一节  总则"],
+                1001: ["# 附则"]}
+    lines = ["# 测试法典", "", "2020年5月28日 通过", "", "<!-- INFO END -->", ""]
+    for number in range(1, 1003):
+        lines += headings.get(number, [])
+        lines += [f"第{int_to_cn(number)}条 第{number}条的文字。", ""]
+    return "\n".join(lines)
+
+
+def test_parser_reads_parts_subparts_an_unnumbered_heading_and_thousands() -> None:
+    articles = parse_law_text(_code_text()).articles
+    assert [a.number for a in articles] == list(range(1, 1003))
+    where = {a.number: (a.part, a.subpart, a.chapter, a.section) for a in articles}
+    assert where[2] == ("第一编 总则", None, "第一章 基本规定", None)
+    assert where[3] == ("第二编 物权", "第一分编 通则", "第一章 一般规定", None)
+    assert where[5] == ("第二编 物权", "第一分编 通则", "第一章 一般规定", "第一节 不动产登记")
+    # a new 分编 closes the 章 and 节 of the one before; the title's spaces are dropped
+    assert where[6] == ("第二编 物权", "第三分编 准合同", "第二章 无因管理", None)
+    # a new 编 closes the 分编
+    assert where[1000] == ("第三编 人格权", None, "第一章 一般规定", "第一节 总则")
+    # # 附则 has no number: at the level of the 编 headings, it opens a part of its own
+    assert where[1001] == where[1002] == ("附则", None, None, None)
+    assert articles[999].paragraphs[0].text == "第1000条的文字。"
+
+
+def test_an_unnumbered_heading_at_an_unknown_level_changes_nothing() -> None:
+    text = ("# 法\n<!-- INFO END -->\n## 第一章 总则\n第一条 甲。\n#### 说明\n第二条 乙。\n"
+            "## 附则\n第三条 丙。\n")
+    where = [(a.chapter, a.section) for a in parse_law_text(text).articles]
+    assert where == [("第一章 总则", None), ("第一章 总则", None), ("附则", None)]
+
+
+def test_import_writes_the_subpart_and_the_build_stores_it(tmp_path: Path) -> None:
+    src = tmp_path / "code.md"
+    src.write_text(_code_text(), "utf-8")
+    info = VersionInfo("2020年通过", "通过", dt.date(2020, 5, 28), dt.date(2021, 1, 1), True)
+    law = yaml.safe_load(import_law(src, "ceshi_fadian", info, tmp_path).read_text("utf-8"))
+    articles = {a["number"]: a for a in law["versions"][0]["articles"]}
+    assert articles[3]["part"] == "第二编 物权" and articles[3]["subpart"] == "第一分编 通则"
+    assert "subpart" not in articles[1] and articles[1002]["part"] == "附则"
+
+
+def test_a_database_of_an_older_layout_is_rebuilt(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from bot.knowledge.api import KnowledgeBase
+    from bot.storage import get_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # kb_articles as it was before 分编 were recorded
+        conn.execute(sa.text("CREATE TABLE kb_articles (id INTEGER PRIMARY KEY, version_id "
+                             "INTEGER NOT NULL, number INTEGER NOT NULL, part VARCHAR(200), "
+                             "chapter VARCHAR(200), section VARCHAR(200), plain TEXT NOT NULL)"))
+    counts = build_knowledge(url)
+    columns = {c["name"] for c in sa.inspect(sa.create_engine(url)).get_columns("kb_articles")}
+    assert "subpart" in columns and counts["articles"] > 3000
+    quote = KnowledgeBase(get_engine(url)).get_article("民法典", 1260)
+    assert quote.text.startswith("本法自2021年1月1日起施行")
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/laws is not present")
 def test_import_reproduces_the_stored_law(tmp_path: Path) -> None:
     info = VersionInfo("2022年版", "发布", dt.date(2022, 2, 25), dt.date(2022, 5, 1), True)

@@ -108,9 +108,9 @@ def test_a_different_item_of_the_required_article_does_not_count(practice) -> No
 
 
 def test_a_law_we_do_not_hold_is_noted_not_penalised(practice) -> None:
-    result = mark(practice, LABOUR, GOOD + "也可参照《劳动保障监察条例》第十一条。")
+    result = mark(practice, LABOUR, GOOD + "也可参照《职工带薪年休假条例》第三条。")
     assert result.score == 100
-    assert "本库未收录《劳动保障监察条例》" in result.item("no_wrong_article").text
+    assert "本库未收录《职工带薪年休假条例》" in result.item("no_wrong_article").text
 
 
 def test_a_channel_named_only_to_reject_it_is_not_an_answer(practice) -> None:

@@ -22,11 +22,20 @@ _CITE_BODY = (
     rf"|[（(]\s*(?P<item2>{_N})\s*[）)](?:\s*[项項])?))?"
 )
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-# a law name written right before an article number that is none of ours: 《劳动法》, 劳动合同法,
+# a law name written right before an article number that is none of ours: 《劳动法》, 工会法,
 # 某某条例 — the citation then keeps that name, so quoting it says 未收录, never another law
 _OTHER_LAW_RE = re.compile(
     r"(?:《(?P<title>[^《》]{1,40})》|(?P<name>[\u4e00-\u9fff]{0,20}"
     r"(?:法|条例|规定|办法|细则|解释|决定)))\s*$")
+# a place name written right before one of our names: 北京市物业管理条例, 广东省劳动保障监察条例
+# are local regulations (省、自治区、直辖市、设区的市、自治州; 自治县 for 自治条例) with their own
+# article numbers, never the national one
+_PLACE_RE = re.compile(r"[\u4e00-\u9fff]{0,8}(?:省|市|自治区|州|自治县)$")
+_NOT_PLACES = ("城市", "超市", "门市", "全市", "全省", "本州", "神州")
+# words written before a place name in a question: 我想问一下北京市 → 北京市
+# (和 only as the first word: 呼和浩特市 keeps it)
+_BEFORE_PLACE_RE = re.compile(r"^(?:.*[与及的了下问说在是把对向给跟从想看查]|和)")
+_LEAD_INS = r"^(?:按照|根据|依据|依照|参照|对照|关于|看看|查查|查一下|我想看|请问)+"
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,13 @@ class CitationParser:
         else ``default_law``."""
         found: list[Citation] = []
         current = default_law if default_law is not None else self.default_law
+        previous_end = 0
         for m in self._re.finditer(text):
-            if m.group("law"):
+            before = text[max(previous_end, m.start() - 14):m.start()]
+            previous_end = m.end()
+            if m.group("law") and (local := self._local_law(before, m)):
+                current = local
+            elif m.group("law"):
                 current = self.aliases[m.group("law")]
             elif other := self._other_law(text[max(0, m.start() - 44):m.start()]):
                 current = other
@@ -111,14 +125,27 @@ class CitationParser:
         m = _OTHER_LAW_RE.search(before)
         if not m:
             return None
-        name = re.sub(r"^(?:按照|根据|依据|依照|参照|对照|关于|看看|查查|查一下|我想看|请问)+", "",
-                      (m.group("title") or m.group("name")).strip())
+        name = re.sub(_LEAD_INS, "", (m.group("title") or m.group("name")).strip())
         name = name.removeprefix("中华人民共和国")
         if (not name or name.startswith(("该", "本", "此", "上述", "前述", "同"))  # 该法: back
                 or name in self.aliases
                 or any(name.endswith(a) for a in self.aliases if len(a) >= 3)):
             return None
         return name
+
+    @staticmethod
+    def _local_law(before: str, m: re.Match[str]) -> str | None:
+        """The local regulation's name when a place name comes right before the law name
+        ``m`` matched (北京市 + 物业管理条例), else None."""
+        if "中华人民共和国" in m.group(0)[:m.start("law") - m.start()]:
+            return None
+        place = _PLACE_RE.search(before)
+        if not place:
+            return None
+        place_name = _BEFORE_PLACE_RE.sub("", re.sub(_LEAD_INS, "", place.group()))
+        if len(place_name) < 2 or place_name.endswith(_NOT_PLACES):
+            return None
+        return place_name + m.group("law")
 
     def spans(self, text: str) -> list[CitationSpan]:
         """Every citation in ``text`` with its position and the law it names itself (None for

@@ -79,6 +79,7 @@ def import_law(source: Path, law_id: str, info: VersionInfo, laws_dir: Path) -> 
     version["articles"] = [
         {
             **({"part": a.part} if a.part else {}),
+            **({"subpart": a.subpart} if a.subpart else {}),
             "number": a.number,
             "chapter": a.chapter,
             **({"section": a.section} if a.section else {}),

@@ -1,9 +1,10 @@
 """Parse an official law text (the format of ``shared/laws/*.md``) into articles, 款 and 项.
 
 Format: a ``# title`` line, promulgation lines, ``<!-- INFO END -->``, then headings
-(``# 编``/``## 章``/``### 节``) and articles. An article starts a line with ``第X条`` and a
-space; each following line is a new 款 (paragraph), except lines starting with ``（一）``,
-which are 项 (items) of the 款 before them.
+(``第X编``, ``第X分编``, ``第X章``, ``第X节``, at any ``#`` level) and articles. A heading without a
+number (民法典's ``# 附则``) opens a unit of the level its ``#`` marks have had in the text so
+far. An article starts a line with ``第X条`` and a space; each following line is a new 款
+(paragraph), except lines starting with ``（一）``, which are 项 (items) of the 款 before them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ _NUM = f"[{CHINESE_NUMERAL_CHARS}]+"
 # "第X条 text"; one source also has the misprint "第X 条text", accepted as well.
 ARTICLE_RE = re.compile(rf"^第({_NUM})(?:条(?:[\s\u3000]+(.*))?|[\s\u3000]+条(.*))$")
 ITEM_RE = re.compile(rf"^[（(]({_NUM})[）)]\s*(.*)$")
-HEADING_RE = re.compile(rf"^(#+)\s*(第({_NUM})([编章节]))?\s*(.*)$")
+HEADING_RE = re.compile(rf"^(#+)\s*(第({_NUM})(分编|[编章节]))?\s*(.*)$")
+# the heading kinds from the largest unit to the smallest
+_UNITS = ("编", "分编", "章", "节")
 _SPACE_RE = re.compile(r"[\s\u3000]+")
 
 
@@ -44,6 +47,7 @@ class ParsedArticle:
     chapter: str | None
     section: str | None
     paragraphs: list[Paragraph]
+    subpart: str | None = None  # 第X分编 (民法典's 物权编 and 合同编)
 
 
 @dataclass
@@ -80,7 +84,9 @@ def parse_law_text(text: str) -> ParsedLaw:
     except StopIteration as exc:
         raise LawTextError(f"缺少 {INFO_END} 标记") from exc
     header = [_clean(line) for line in lines[1:end] if _clean(line)]
-    part = chapter = section = None
+    # the current 编, 分编, 章 and 节; a larger unit closes the smaller ones
+    units: dict[str, str | None] = dict.fromkeys(_UNITS)
+    level_unit: dict[int, str] = {}  # number of # → the unit numbered headings of it opened
     articles: list[ParsedArticle] = []
     brackets: str | None = None
     for lineno, raw in enumerate(lines[end + 1 :], start=end + 2):
@@ -89,15 +95,17 @@ def parse_law_text(text: str) -> ParsedLaw:
             continue
         heading = HEADING_RE.match(line) if line.startswith("#") else None
         if heading:
+            level = len(heading.group(1))
             if heading.group(2):
-                name = _heading_title(heading.group(2), heading.group(5))
-                kind = heading.group(4)
-                if kind == "编":
-                    part, chapter, section = name, None, None
-                elif kind == "章":
-                    chapter, section = name, None
-                else:
-                    section = name
+                kind, name = heading.group(4), _heading_title(heading.group(2), heading.group(5))
+                level_unit[level] = kind
+            elif level in level_unit and normalise_space(heading.group(5)):
+                kind, name = level_unit[level], normalise_space(heading.group(5))
+            else:
+                continue
+            for smaller in _UNITS[_UNITS.index(kind) + 1 :]:
+                units[smaller] = None
+            units[kind] = name
             continue
         art = ARTICLE_RE.match(line)
         if art:
@@ -107,7 +115,8 @@ def parse_law_text(text: str) -> ParsedLaw:
                 raise LawTextError(f"第{lineno}行：条号为{number}，应为{expected}")
             first = _clean(art.group(2) or art.group(3) or "")
             paragraphs = [Paragraph(first)] if first else []
-            articles.append(ParsedArticle(number, part, chapter, section, paragraphs))
+            articles.append(ParsedArticle(number, units["编"], units["章"], units["节"],
+                                          paragraphs, units["分编"]))
             continue
         if not articles:
             continue  # preamble between the marker and the first article

@@ -41,6 +41,7 @@ class ArticleData:
     section: str | None
     part: str | None
     paragraphs: list[dict[str, Any]]  # [{"text": str, "items": [str, ...]}]
+    subpart: str | None = None  # 第X分编, in the 编 that have them
 
 
 @dataclass
@@ -213,7 +214,8 @@ def _load_article(raw: Any, path: Path, label: str, index: int) -> ArticleData:
         if not para.get("text") and not items:
             raise KnowledgeDataError(path, where, "既无文字也无项")
         clean.append({"text": para.get("text") or "", "items": items})
-    return ArticleData(number, raw.get("chapter"), raw.get("section"), raw.get("part"), clean)
+    return ArticleData(number, raw.get("chapter"), raw.get("section"), raw.get("part"), clean,
+                       raw.get("subpart"))
 
 
 def load_channels(path: Path, hotline_numbers: set[str]) -> list[dict[str, Any]]:

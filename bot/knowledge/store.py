@@ -60,6 +60,7 @@ articles = Table(
            nullable=False, index=True),
     Column("number", Integer, nullable=False),
     Column("part", String(200)),
+    Column("subpart", String(200)),
     Column("chapter", String(200)),
     Column("section", String(200)),
     Column("plain", Text, nullable=False),  # whole text, whitespace removed: for search
@@ -125,6 +126,7 @@ def stored_hash(engine: Engine) -> str | None:
 
 def build(data: KnowledgeData, engine: Engine) -> dict[str, int]:
     """Replace the knowledge tables with ``data`` in one transaction; return row counts."""
+    _drop_outdated_tables(engine)
     metadata.create_all(engine)
     counts = {"laws": 0, "versions": 0, "articles": 0, "channels": 0}
     with engine.begin() as conn:
@@ -149,7 +151,8 @@ def build(data: KnowledgeData, engine: Engine) -> dict[str, int]:
                         version.item_brackets)
                     article_id = conn.execute(insert(articles).values(
                         version_id=version_id, number=article.number, part=article.part,
-                        chapter=article.chapter, section=article.section, plain=plain,
+                        subpart=article.subpart, chapter=article.chapter,
+                        section=article.section, plain=plain,
                     )).inserted_primary_key[0]
                     counts["articles"] += 1
                     for p_pos, para in enumerate(article.paragraphs, start=1):
@@ -180,6 +183,22 @@ def build(data: KnowledgeData, engine: Engine) -> dict[str, int]:
         ])
     log.info("knowledge database built: %s", counts)
     return counts
+
+
+def _drop_outdated_tables(engine: Engine) -> None:
+    """Drop the knowledge tables when one of them lacks a column or has a stale one.
+
+    They hold nothing but what ``build`` loads from the YAML, so a database built by an older
+    version of this module is simply rebuilt (``create_all`` never alters an existing table).
+    """
+    found = inspect(engine)
+    for table in metadata.sorted_tables:
+        if not found.has_table(table.name):
+            continue
+        if {c["name"] for c in found.get_columns(table.name)} != set(table.columns.keys()):
+            log.info("knowledge table %s has an old layout: recreating the tables", table.name)
+            metadata.drop_all(engine)
+            return
 
 
 def _jsonable(value: object) -> object:

@@ -9,7 +9,7 @@ A bare ``第X条`` belongs to the law named just before it (within ``context_cha
 of the same sentence, e.g. ``依照劳动争议调解仲裁法的规定，第二十七条`` or ``劳仲法第27条、第28条``)
 or referred to by 该法/本法; else to the default law (信访工作条例) — unless that law has no
 such article and a law named earlier in the text has it. A law name that is only the tail of a
-longer, unknown title (``《劳动保障监察条例》第十一条``) is not taken for the known law: such a
+longer, unknown title (``《职工带薪年休假条例》第三条``) is not taken for the known law: such a
 reference is reported as one that cannot be checked.
 
 :class:`KnowledgeView` gives the grader what it needs from the knowledge base — law names and
