@@ -66,8 +66,11 @@ test: setup  ## every test: lint, data validation, unit and end-to-end tests
 test-fast: setup  ## unit tests only (no training, no servers)
 	$(PY) -m pytest -q -m "not e2e"
 
-eval: setup train  ## triage on the dev set beside the keyword and Rasa baselines; NLU cross-validation
-	$(PY) -m bot evaluate data/eval/dev.jsonl --baseline keyword --baseline rasa --report results/eval
+eval: setup train  ## triage: real corpus and dev out-of-fold, holdout, beside the baselines; NLU CV
+	@if [ -f ../shared/corpus/real_dev.jsonl ]; then \
+	  $(PY) -m bot evaluate ../shared/corpus/real_dev.jsonl --cv 5 --baseline keyword \
+	    --report results/corpus > /dev/null && echo "real corpus (5-fold): results/corpus/report.md"; fi
+	$(PY) -m bot evaluate data/eval/dev.jsonl --cv 5 --baseline keyword --baseline rasa --report results/eval
 	$(PY) -m bot evaluate data/eval/holdout.jsonl --baseline keyword --baseline rasa \
 	  --report results/holdout > /dev/null
 	@echo "holdout: results/holdout/report.md"
@@ -77,9 +80,8 @@ eval: setup train  ## triage on the dev set beside the keyword and Rasa baseline
 stories: setup  ## re-record tests/test_stories.yml from tests/conversations.yml (needs `make run`)
 	$(PY) scripts/record_test_stories.py
 
-bench: setup train  ## time one triage on one core (target < 30 ms), without and with the NLU signal
+bench: setup  ## time one triage on one core (target < 30 ms), the classifier included
 	$(PY) scripts/bench_triage.py
-	$(PY) scripts/bench_triage.py --nlu $(MODEL)
 
 clean:  ## remove built files (not the venv)
 	rm -rf models var .pytest_cache .ruff_cache

@@ -273,10 +273,6 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
     text = _read_text_arg(args.text)
     engine = get_engine()
-    if args.nlu:
-        from bot.triage.nlu import RasaNLU
-
-        engine.nlu = RasaNLU.load(Path(args.nlu))
     result = engine.triage(text, _parse_facts(args.fact), today=args.today)
     if args.json:
         _json(result.to_dict())
@@ -377,7 +373,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fact", action="append", metavar="名称=值",
                    help="已知事实，可重复，如 party=admin_organ、arbitration_clause=false")
     p.add_argument("--today", type=_parse_date, help="以哪天为“今天”（默认今天）")
-    p.add_argument("--nlu", metavar="MODEL", help="同时使用 Rasa NLU 模型的意图排序")
     p.set_defaults(func=cmd_triage)
 
     _register_extra_commands(sub)

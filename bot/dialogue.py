@@ -728,7 +728,7 @@ def triage_turn(text: str, *, intent: str | None, ranking: Sequence[tuple[str, f
         known = {}
     known.update({k: v for k, v in new_facts.items() if v is not None})
     known.pop("what_happened", None)
-    result = engine.triage(body, known_facts(known), today=today, nlu_ranking=ranking,
+    result = engine.triage(body, known_facts(known), today=today, chosen=button,
                            must_decide=after_form or bool(button))
     hits = [h for h in engine.lexicon.match(normalize(body)) if not h.negated]
 
@@ -798,12 +798,12 @@ def next_fact(complaint: str, facts: Mapping[str, Any], asked: int = 0,
               ) -> str | None:
     """The next fact to ask about the complaint, or None (all known, or enough asked).
 
-    ``ranking`` is the NLU signal of the complaint (as when it was first triaged).
+    ``ranking`` is kept for the callers' signature; the decision reads the complaint itself
+    (the same result as every other front door).
     """
     if asked >= MAX_QUESTIONS:
         return None
-    result = get_engine().triage(complaint or "", known_facts(facts), today=today,
-                                 nlu_ranking=list(ranking))
+    result = get_engine().triage(complaint or "", known_facts(facts), today=today)
     for question in result.missing:
         if facts.get(question.fact) in (None, ""):
             if question.fact == "what_happened" and facts.get("what_happened"):

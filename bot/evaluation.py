@@ -40,6 +40,9 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("macro_f1", "宏平均 F1"),
     ("family_accuracy", "大类准确率（复议/诉讼/仲裁/信访）"),
     ("ask_rate", "追问率"),
+    ("acceptable_with_asks", "可接受率（标注为 ambiguous 的用例追问也算对）"),
+    ("severe_rate", "严重错分率（清楚用例答到所有可接受渠道之外的大类）"),
+    ("clear_ask_rate", "清楚用例的追问率"),
     ("article_recall", "条文召回率"),
 )
 
@@ -137,6 +140,10 @@ class EvalReport:
     article_cases: int = 0  # cases that give (non-empty) "articles"
     worst_errors: list[dict[str, Any]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list, repr=False)  # channel order for display
+    acceptable_with_asks: float = 0.0  # a question counts as right on an "ambiguous" case
+    severe_rate: float | None = None  # over "clear" cases (None: the file has no clarity)
+    clear_ask_rate: float | None = None
+    per_source: dict[str, dict[str, float | int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable metrics."""
@@ -147,6 +154,10 @@ class EvalReport:
             "macro_f1": self.macro_f1,
             "family_accuracy": self.family_accuracy,
             "ask_rate": self.ask_rate,
+            "acceptable_with_asks": self.acceptable_with_asks,
+            "severe_rate": self.severe_rate,
+            "clear_ask_rate": self.clear_ask_rate,
+            "per_source": {k: dict(v) for k, v in self.per_source.items()},
             "article_recall": self.article_recall,
             "article_cases": self.article_cases,
             "per_channel": {k: dict(v) for k, v in self.per_channel.items()},
@@ -155,12 +166,21 @@ class EvalReport:
         }
 
 
+def case_text(case: Mapping[str, Any]) -> str:
+    """What the bot reads of a case: a letter's subject line (``title``) before its text."""
+    from bot.triage.classifier import join_title
+
+    return join_title(case["text"], case.get("title"))
+
+
 def evaluate(cases: Sequence[Mapping[str, Any]], predict: Predictor, *, progress: bool = True,
              kb: KnowledgeBase | None = None, desc: str = "evaluate") -> EvalReport:
     """Run ``predict`` on every case and compute the metrics (see the module docstring).
 
     ``kb`` (default: ``open_knowledge()``) gives the channel families and parses citations.
-    A progress bar goes to stderr when ``progress`` is true.
+    A progress bar goes to stderr when ``progress`` is true. Cases may carry ``clarity``
+    (clear / ambiguous / multi) and ``source``: then the severe-misroute rate, the ask rate on
+    clear cases and the figures per source are computed too.
     """
     from tqdm import tqdm
 
@@ -173,9 +193,12 @@ def evaluate(cases: Sequence[Mapping[str, Any]], predict: Predictor, *, progress
     correct = acceptable_hits = family_hits = asks = 0
     found_articles = gold_articles = article_cases = 0
     errors: list[tuple[float, int, dict[str, Any]]] = []
+    with_asks = clear = clear_asks = severe = 0
+    by_source: dict[str, list[bool]] = defaultdict(list)
+    acceptable_recall: dict[str, list[bool]] = defaultdict(list)
     for index, case in enumerate(tqdm(cases, desc=desc, unit="例", file=sys.stderr,
                                       disable=not progress, leave=False)):
-        text, gold = case["text"], case["channel"]
+        text, gold = case_text(case), case["channel"]
         acceptable = _acceptable(gold, case.get("acceptable"))
         try:
             result = predict(text)
@@ -189,7 +212,18 @@ def evaluate(cases: Sequence[Mapping[str, Any]], predict: Predictor, *, progress
         if predicted is None:
             asks += 1
         correct += predicted == gold
-        acceptable_hits += predicted is not None and predicted in acceptable
+        hit = predicted is not None and predicted in acceptable
+        acceptable_hits += hit
+        clarity = case.get("clarity")
+        with_asks += hit or (predicted is None and clarity == "ambiguous")
+        if clarity == "clear":
+            clear += 1
+            clear_asks += predicted is None
+            severe += (predicted is not None and families.get(predicted) not in
+                       {families.get(a) for a in acceptable})
+        if case.get("source"):
+            by_source[str(case["source"])].append(hit)
+        acceptable_recall[gold].append(hit)
         family_hits += (predicted is not None and predicted in families
                         and families[predicted] == families.get(gold))
         wanted = list(case.get("articles") or [])
@@ -208,6 +242,9 @@ def evaluate(cases: Sequence[Mapping[str, Any]], predict: Predictor, *, progress
             }))
     n = len(golds)
     per_channel = _per_channel(golds, preds, list(families))
+    for code, row in per_channel.items():
+        hits = acceptable_recall.get(code) or []
+        row["acceptable_recall"] = sum(hits) / len(hits) if hits else 0.0
     confusion: dict[str, dict[str, int]] = defaultdict(dict)
     for (gold, label), count in Counter(
             (g, p if p is not None else ASK) for g, p in zip(golds, preds, strict=True)).items():
@@ -234,6 +271,11 @@ def evaluate(cases: Sequence[Mapping[str, Any]], predict: Predictor, *, progress
         article_cases=article_cases,
         worst_errors=[e for _, _, e in errors[:WORST_ERRORS]],
         labels=labels,
+        acceptable_with_asks=with_asks / n,
+        severe_rate=severe / clear if clear else None,
+        clear_ask_rate=clear_asks / clear if clear else None,
+        per_source={name: {"n": len(v), "acceptable_accuracy": sum(v) / len(v)}
+                    for name, v in sorted(by_source.items())},
     )
 
 
@@ -350,11 +392,18 @@ def format_report(reports: Mapping[str, EvalReport]) -> str:
     lines += ["", "准确率、大类准确率中追问都算错；条文召回率只统计标注了 articles 的用例"
               f"（{names[0]}：{main.article_cases}例）。", ""]
 
-    lines += [f"## 各渠道 P/R/F1（{names[0]}）", "",
-              "| 渠道 | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    if main.per_source:
+        lines += [f"## 各来源（{names[0]}）", "", "| 来源 | 用例数 | 可接受准确率 |",
+                  "|---|---:|---:|"]
+        for source, m in main.per_source.items():
+            lines.append(f"| {source} | {m['n']} | {_fmt(m['acceptable_accuracy'])} |")
+        lines.append("")
+    lines += [f"## 各渠道 P/R/F1（{names[0]}；可接受召回 = 该渠道的用例答在可接受渠道内的比例）",
+              "", "| 渠道 | precision | recall | 可接受召回 | F1 | support |",
+              "|---|---:|---:|---:|---:|---:|"]
     for code, m in main.per_channel.items():
         lines.append(f"| {code} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | "
-                     f"{_fmt(m['f1'])} | {m['support']} |")
+                     f"{_fmt(m.get('acceptable_recall'))} | {_fmt(m['f1'])} | {m['support']} |")
 
     rows, columns = _matrix_labels(main)
     short = abbreviations(columns)
@@ -451,35 +500,88 @@ def add_evaluate_command(subparsers: argparse._SubParsersAction) -> argparse.Arg
     p.add_argument("--baseline", action="append", choices=BASELINES, default=[],
                    help="同时评测基线（可重复）：keyword 关键词，rasa 仅 Rasa NLU")
     p.add_argument("--model", metavar="PATH",
-                   help="Rasa 模型（默认 models/xinfang.tar.gz），本系统和 rasa 基线都用")
-    p.add_argument("--no-nlu", dest="nlu", action="store_false",
-                   help="本系统不使用 Rasa NLU 信号（只用词表和规则）")
+                   help="Rasa 模型（默认 models/xinfang.tar.gz），rasa 基线用")
+    p.add_argument("--no-classifier", dest="classifier", action="store_false",
+                   help="本系统不用学习得到的分类器（只用词表和规则）")
+    p.add_argument("--cv", type=positive_int, metavar="K",
+                   help="K 折交叉验证：每折的分类器不含该折重新训练"
+                        "（评测文件本身是训练来源时用它）")
     p.add_argument("--limit", type=positive_int, metavar="N", help="只评测前 N 个用例")
     p.set_defaults(func=cmd_evaluate)
     return p
 
 
-def main_predictor(model: str | None = None, use_nlu: bool = True) -> Predictor:
-    """The system under test: the triage engine, with the Rasa NLU intent ranking as a signal
-    when ``use_nlu`` and the model file exists (imported only when needed)."""
+def main_predictor(use_classifier: bool = True) -> Predictor:
+    """The system under test: the triage engine (``bot.triage``), as every front door uses
+    it; ``use_classifier=False`` decides by the lexicon and rules alone."""
     try:
-        from bot.triage import get_engine
+        from bot.triage.engine import TriageEngine
     except ImportError as exc:
         raise ValueError(f"分流引擎 bot.triage 不可用：{exc}") from exc
-    engine = get_engine()
-    if use_nlu:
-        from bot import config
-        from bot.triage.nlu import RasaNLU
+    from bot.triage import get_engine
 
-        path = Path(model) if model else config.ROOT / "models" / "xinfang.tar.gz"
-        if not path.is_file():
-            raise ValueError(f"找不到 Rasa 模型 {path}：先运行 make train，或加 --no-nlu")
-        engine.nlu = RasaNLU.load(path)
-    else:
-        engine.nlu = None
+    engine = get_engine()
+    if not use_classifier and isinstance(engine, TriageEngine):
+        engine = TriageEngine(kb=engine.kb, lexicon=engine.lexicon, rules=engine.rules,
+                              use_classifier=False)
 
     def predict(text: str) -> TriageResult:
         return engine.triage(text)
+
+    return predict
+
+
+def is_training_source(path: str | Path) -> float | None:
+    """The weight of ``path`` as a training source of the classifier, or None."""
+    from bot.triage.classifier import load_settings, source_path
+
+    target = Path(path).resolve()
+    for source in load_settings().sources:
+        where = source_path(source)
+        if where.exists() and (where.resolve() == target or target.parent == where.resolve()):
+            return float(source.get("weight", 1.0))
+    return None
+
+
+def cross_validate(cases: Sequence[Mapping[str, Any]], path: str | Path, folds: int,
+                   kb: KnowledgeBase | None = None, progress: bool = True) -> Predictor:
+    """Out-of-fold predictions: the cases split into ``folds`` folds (stratified by channel,
+    fixed seed); each fold is triaged by an engine whose classifier was trained on every
+    other source and the other folds, never on the fold itself. Returns a predictor that
+    replays the results in case order (for :func:`evaluate`)."""
+    from sklearn.model_selection import StratifiedKFold
+    from tqdm import tqdm
+
+    from bot.triage import get_engine
+    from bot.triage.classifier import Example, train, training_examples
+    from bot.triage.engine import TriageEngine
+
+    if folds < 2 or folds > len(cases):
+        raise ValueError(f"--cv 需要 2 到 {len(cases)} 折")
+    base = get_engine()
+    settings = base.classifier_settings
+    weight = is_training_source(path) or 1.0
+    pool = training_examples(settings, exclude=[path])
+    labels = [str(c["channel"]) for c in cases]
+    strata = [code if labels.count(code) >= folds else "rare" for code in labels]
+    if min(strata.count(s) for s in set(strata)) < folds:
+        strata = ["all"] * len(cases)
+    results: list[TriageResult | None] = [None] * len(cases)
+    splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(strata, strata)
+    for train_idx, test_idx in tqdm(list(splits), desc="cv", unit="折", file=sys.stderr,
+                                    disable=not progress, leave=False):
+        extra = [Example(case_text(cases[i]), labels[i], weight) for i in train_idx]
+        engine = TriageEngine(kb=base.kb, lexicon=base.lexicon, rules=base.rules,
+                              classifier=train([*pool, *extra], base.lexicon, settings))
+        engine.classifier_settings = settings
+        for i in test_idx:
+            results[i] = engine.triage(case_text(cases[i]))
+    replay = iter(results)
+
+    def predict(text: str) -> TriageResult:
+        result = next(replay)
+        assert result is not None
+        return result
 
     return predict
 
@@ -503,8 +605,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     cases = load_cases(args.file, kb)
     if getattr(args, "limit", None):
         cases = cases[: args.limit]
-    systems: dict[str, Predictor] = {
-        MAIN: main_predictor(getattr(args, "model", None), getattr(args, "nlu", True))}
+    folds = getattr(args, "cv", None)
+    use_classifier = getattr(args, "classifier", True)
+    if folds and use_classifier:
+        main = cross_validate(cases, args.file, folds, kb, progress=not args.json)
+    else:
+        main = main_predictor(use_classifier)
+        if use_classifier and is_training_source(args.file) is not None:
+            print(f"注意：{args.file} 是分类器的训练来源，不加 --cv 得到的是训练集上的数字，"
+                  "不是结果", file=sys.stderr)
+    systems: dict[str, Predictor] = {MAIN: main}
     for name in dict.fromkeys(getattr(args, "baseline", None) or []):
         systems[name] = baseline_predictor(name, getattr(args, "model", None))
     reports = {name: evaluate(cases, predict, kb=kb, desc=name)

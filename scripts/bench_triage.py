@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", default=str(ROOT / "data/eval/dev.jsonl"))
-    parser.add_argument("--nlu", help="also time the Rasa NLU signal (path of the trained model)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
@@ -41,10 +40,6 @@ def main() -> int:
 
     started = time.perf_counter()
     engine = TriageEngine()
-    if args.nlu:
-        from bot.triage.nlu import RasaNLU
-
-        engine.nlu = RasaNLU.load(Path(args.nlu))
     for text in texts[:20]:  # warm-up: pipeline, jieba, caches
         engine.triage(text)
     load_seconds = time.perf_counter() - started
@@ -57,7 +52,7 @@ def main() -> int:
             timings.append((time.perf_counter() - t0) * 1000)
     timings.sort()
     figures = {
-        "texts": len(texts), "runs": len(timings), "nlu": bool(args.nlu),
+        "texts": len(texts), "runs": len(timings), "classifier": engine.classifier is not None,
         "load_and_warmup_s": round(load_seconds, 2),
         "mean_ms": round(statistics.mean(timings), 2),
         "median_ms": round(statistics.median(timings), 2),

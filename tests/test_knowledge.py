@@ -268,8 +268,10 @@ def test_hotlines_are_national_only(kb: KnowledgeBase) -> None:
 
 def test_no_phone_number_is_invented_in_the_data() -> None:
     """Every digit run that could be a phone number in knowledge/ and domain.yml is a hotline."""
+    # classifier.yaml holds the model's numeric settings (600 characters, 5000 iterations) and
+    # no text the bot shows; everything else is scanned
     texts = [p.read_text("utf-8") for p in (ROOT / "knowledge").rglob("*.yaml")
-             if p.parent.name not in ("laws", "calendar")]
+             if p.parent.name not in ("laws", "calendar") and p.name != "classifier.yaml"]
     texts += [p.read_text("utf-8") for p in (ROOT / "config").glob("*.yml")]
     if (ROOT / "domain.yml").exists():
         texts.append((ROOT / "domain.yml").read_text("utf-8"))

@@ -30,10 +30,12 @@ def get_engine() -> Any:
 
 
 def triage(text: str, facts: Mapping[str, Any] | None = None, today: dt.date | None = None,
-           nlu_ranking: list[tuple[str, float]] | None = None,
-           must_decide: bool = False) -> TriageResult:
-    """Decide the channel for a complaint, or which fact to ask for (see TriageEngine)."""
-    return get_engine().triage(text, facts, today=today, nlu_ranking=nlu_ranking,
+           chosen: str | None = None, must_decide: bool = False) -> TriageResult:
+    """Decide the channel for a complaint, or which fact to ask for (see TriageEngine).
+
+    The one decision function of every front door: the chat, the CLI, the practice grader's
+    reference and the evaluation all call it."""
+    return get_engine().triage(text, facts, today=today, chosen=chosen,
                                must_decide=must_decide)
 
 

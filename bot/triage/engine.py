@@ -18,6 +18,8 @@ from typing import Any
 from bot.deadlines import deadline_for, is_overdue
 from bot.knowledge import KnowledgeBase, open_knowledge
 from bot.triage import facts as fact_extraction
+from bot.triage.classifier import ChannelClassifier, concept_tokens, load_classifier
+from bot.triage.classifier import load_settings as load_classifier_settings
 from bot.triage.lexicon import Hit, Lexicon, load_lexicon
 from bot.triage.normalize import normalize_with_info, split_clauses
 from bot.triage.result import Deadline, Emergency, Issue, Question, TriageResult
@@ -48,27 +50,49 @@ class TriageEngine:
     """Holds the loaded knowledge, lexicon and rules; ``triage()`` is pure given those."""
 
     def __init__(self, kb: KnowledgeBase | None = None, lexicon: Lexicon | None = None,
-                 rules: RuleSet | None = None, nlu: Any = None) -> None:
-        """``nlu`` is optional: anything with ``ranking(text) -> [(intent, p), ...]``."""
+                 rules: RuleSet | None = None, classifier: ChannelClassifier | None = None,
+                 use_classifier: bool = True) -> None:
+        """``classifier`` defaults to the one trained from knowledge/triage/classifier.yaml
+        (loaded lazily); ``use_classifier=False`` decides by the lexicon and rules alone."""
         self.kb = kb or open_knowledge()
         self.lexicon = lexicon or load_lexicon()
+        self.classifier_settings = load_classifier_settings()
+        self._classifier = classifier
+        self.use_classifier = use_classifier
         self.channels = {c.code: c for c in self.kb.channels()}
         self.rules = rules or load_rules(concepts=self.lexicon.concepts,
                                          channels={k: v.data for k, v in self.channels.items()},
                                          hotlines=self.kb.hotlines())
-        self.nlu = nlu
         # fact=value → the concept that sets it, so facts from the conversation act as concepts
         self._fact_concepts: dict[tuple[str, str], str] = {}
         for concept in self.lexicon.concepts.values():
             for key, value in concept.sets.items():
                 self._fact_concepts.setdefault((key, _fact_str(value)), concept.id)
 
+    @property
+    def classifier(self) -> ChannelClassifier | None:
+        """The learned channel classifier (trained on first use when build/ is stale)."""
+        if not self.use_classifier:
+            return None
+        if self._classifier is None:
+            self._classifier = load_classifier(self.lexicon, self.classifier_settings)
+        return self._classifier
+
+    def ranking(self, text: str, hits: list[Hit]) -> Ranking:
+        """The classifier's channel probabilities for normalised ``text`` (best first)."""
+        classifier = self.classifier
+        if classifier is None or not text.strip():
+            return []
+        return classifier.ranking(text, concept_tokens((h.concept, h.negated) for h in hits))
+
     # ---- public -------------------------------------------------------------------------
     def triage(self, text: str, facts: Mapping[str, Any] | None = None,
-               today: dt.date | None = None, nlu_ranking: Ranking | None = None,
+               today: dt.date | None = None, chosen: str | None = None,
                must_decide: bool = False) -> TriageResult:
         """Decide the channel for ``text`` (or what to ask), given facts already known.
 
+        The same text and facts give the same result whichever front door asks. ``chosen`` is
+        a channel the citizen picked himself (a button): it weighs like a sure classifier.
         With ``must_decide`` (the citizen could not answer the questions) the likeliest
         candidate is chosen even below the answer threshold, with the others as alternatives.
         """
@@ -84,19 +108,20 @@ class TriageEngine:
         if not norm.text.strip() and not known:
             return self._ask_what_happened([*explanation, "没有可读的内容"])
         hits = self.lexicon.match(norm.text)
-        if nlu_ranking is None and self.nlu is not None and norm.text:
-            try:
-                nlu_ranking = self.nlu.ranking(norm.text)
-            except Exception:  # the statistical signal is optional
-                log.warning("NLU ranking failed; deciding without it", exc_info=True)
+        ranking = self.ranking(norm.text, hits)
+        if chosen in self.channels:
+            ranking = [(chosen, 1.0)]
         present = self._present(hits, known)
         extracted = fact_extraction.extract(norm.text, hits, self.lexicon, today)
         extracted.update(known)
-        decision = self.decide(present, nlu_ranking, explanation)
+        long_letter = len(norm.text) > self.classifier_settings.rule_max_chars
+        decision = self.decide(present, ranking, explanation, decisive=not long_letter)
+        top = ranking[0][1] if ranking and not chosen else 1.0
         if (decision.channel is not None and decision.rule is None
                 and not any(c in self.lexicon.concepts for c in present)
-                and len(norm.text.strip()) < self.rules.setting("nlu_only_min_chars")):
-            explanation.append("没有识别出任何情况，话又太短：先问清楚")
+                and (len(norm.text.strip()) < self.rules.setting("nlu_only_min_chars")
+                     or top < self.classifier_settings.alone_min_probability)):
+            explanation.append("没有识别出任何情况，分类器也拿不准：先问清楚")
             decision = Decision(None, [], 0.0, decision.score, None, decision.scores,
                                 decision.contributions)
         if decision.channel is None and must_decide and decision.alternatives:
@@ -104,6 +129,15 @@ class TriageEngine:
             decision.channel, decision.alternatives = (decision.alternatives[0],
                                                        decision.alternatives[1:])
             decision.confidence = min(decision.confidence, 0.3)
+        if (decision.channel is not None and decision.rule is None and not chosen
+                and not must_decide and not long_letter):
+            route_fact = self._route_deciding(decision.channel, present, {**known})
+            if route_fact is not None:  # 合同纠纷: court or arbitration depends on the clause
+                explanation.append(f"{route_fact.id}：要先知道{route_fact.fact}才能定渠道")
+                candidates = [decision.channel, *(c for c in route_fact.channels
+                                                  if c != decision.channel)]
+                decision = Decision(None, candidates, 0.0, decision.score, None,
+                                    decision.scores, decision.contributions)
         issues = self._issues(norm.text, hits, known)
         if len(issues) >= 2:
             explanation.append(f"一条消息里有{len(issues)}个问题")
@@ -136,11 +170,22 @@ class TriageEngine:
         result.deadline = self._deadline(decision, extracted, text, today)
         return result
 
-    def decide(self, present: set[str], nlu_ranking: Ranking | None = None,
-               explanation: list[str] | None = None) -> Decision:
-        """Rules first (first match wins), else weighted concepts plus the NLU signal."""
+    def decide(self, present: set[str], ranking: Ranking | None = None,
+               explanation: list[str] | None = None, decisive: bool = True) -> Decision:
+        """Rules first (first match wins), else weighted concepts plus the classifier.
+
+        With ``decisive=False`` (a long letter, where a word such as 判决 or 征收 is often
+        background) the first matching rule adds ``rule_weight`` to its channel instead of
+        deciding alone."""
         explanation = explanation if explanation is not None else []
-        scores, contributions = self._scores(present, nlu_ranking)
+        scores, contributions = self._scores(present, ranking)
+        if not decisive:
+            rule = next((r for r in self.rules.rules if r.when.holds(present)), None)
+            if rule is not None:
+                scores[rule.channel] = (scores.get(rule.channel, 0.0)
+                                        + self.classifier_settings.rule_weight)
+                contributions.setdefault(rule.channel, []).append(f"规则 {rule.id}")
+                explanation.append(f"长信：规则 {rule.id} 只加分")
         for condition, codes in self.rules.exclude:  # e.g. 没有仲裁约定 → not 商事仲裁
             if condition.holds(present):
                 for code in codes:
@@ -148,7 +193,7 @@ class TriageEngine:
                         explanation.append(f"排除 {code}")
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         top_score = ranked[0][1] if ranked else 0.0
-        for rule in self.rules.rules:
+        for rule in self.rules.rules if decisive else ():
             if rule.when.holds(present):
                 explanation.append(f"规则 {rule.id} → {rule.channel}")
                 alternatives = list(rule.alternatives)
@@ -197,7 +242,7 @@ class TriageEngine:
                         present.discard(concept.id)
         return present
 
-    def _scores(self, present: set[str], nlu_ranking: Ranking | None
+    def _scores(self, present: set[str], ranking: Ranking | None
                 ) -> tuple[dict[str, float], dict[str, list[str]]]:
         scores: dict[str, float] = defaultdict(float)
         contributions: dict[str, list[str]] = defaultdict(list)
@@ -208,13 +253,13 @@ class TriageEngine:
             for code, weight in concept.weights.items():
                 scores[code] += weight
                 contributions[code].append(f"{concept.label}+{weight:g}")
-        if nlu_ranking:
-            weight = self.rules.setting("nlu_weight")
-            floor = self.rules.setting("nlu_min_confidence")
-            for intent, probability in nlu_ranking:
-                if intent in self.channels and probability >= floor:
-                    scores[intent] += weight * probability
-                    contributions[intent].append(f"NLU {probability:.2f}")
+        if ranking:
+            weight = self.classifier_settings.weight
+            floor = self.classifier_settings.min_probability
+            for code, probability in ranking:
+                if code in self.channels and probability >= floor:
+                    scores[code] += weight * probability
+                    contributions[code].append(f"分类器 {probability:.2f}")
         return dict(scores), dict(contributions)
 
     def _issues(self, text: str, hits: list[Hit], known: Mapping[str, Any]) -> list[Issue]:
@@ -283,6 +328,23 @@ class TriageEngine:
                     and all(q.fact != rule.fact for q in questions)):
                 questions.append(self.question(rule.fact))
         return questions
+
+    def _route_deciding(self, channel: str, present: set[str],
+                        known: Mapping[str, Any]) -> Any:
+        """An ask rule listed in classifier.yaml ``route_questions`` (its fact chooses between
+        routes: 合同 with or without an arbitration clause) that applies to the decided channel
+        and is still unanswered: the route is not decided until it is asked."""
+        for rule in self.rules.ask:
+            if (rule.id not in self.classifier_settings.route_questions
+                    or channel not in rule.channels):
+                continue
+            answered_by = self.rules.questions[rule.fact].get("answered_by") or []
+            if (rule.fact in known or any(k in known for k in answered_by)
+                    or any(p.startswith(f"{rule.fact}=") for p in present)):
+                continue
+            if rule.when.holds(present):
+                return rule
+        return None
 
     def question(self, fact: str) -> Question:
         """The question asking for ``fact`` (rules.yaml questions)."""
