@@ -39,8 +39,9 @@ $(STAMP): requirements.txt constraints.txt
 
 knowledge: $(KB_DB)  ## validate knowledge/ and build the knowledge database
 
-$(KB_DB): $(STAMP) $(KB_INPUTS)
+$(KB_DB): $(STAMP) $(KB_INPUTS) $(TRAIN_INPUTS) $(wildcard data/eval/dev.jsonl)
 	$(PY) -m bot knowledge build
+	$(PY) -m bot.triage.classifier
 	@touch $@
 
 train: $(MODEL)  ## train the Rasa model when its inputs changed
