@@ -25,7 +25,7 @@ from bot.knowledge.loader import KnowledgeDataError, _read_yaml
 from bot.triage import get_engine
 from bot.triage.dates import latest_event_date, parse_dates
 from bot.triage.normalize import normalize
-from bot.triage.result import Question, TriageResult
+from bot.triage.result import Emergency, Question, TriageResult
 
 #: The facts the conversation can ask for: the form's slots, in the order of rules.yaml.
 FACT_SLOTS = ("party", "arbitration_clause", "decision_date", "employment_ongoing",
@@ -463,15 +463,26 @@ def threat_messages(kb: KnowledgeBase | None = None) -> list[Message]:
                                   '/ask_procedure{"topic": "disruptive"}'),))]
 
 
+def emergency_messages(emergency: Emergency | None, kb: KnowledgeBase | None = None
+                       ) -> list[Message]:
+    """The emergency advice as the first bubble: the words for the situation with its hotlines
+    (knowledge/triage/rules.yaml ``emergency:``), the articles grounding it and their 原文
+    buttons (domestic violence: 反家庭暴力法第二十三条 and 第十六条)."""
+    if emergency is None:
+        return []
+    kb = kb or open_knowledge()
+    cites = [c for c in (_cite(kb, r) for r in emergency.articles) if c]
+    text = emergency.message + ("\n（依据：" + "；".join(cites) + "）" if cites else "")
+    return [Message(text, article_buttons(emergency.articles, kb) if cites else ())]
+
+
 def reply_for_result(result: TriageResult, kb: KnowledgeBase | None = None) -> list[Message]:
     """A triage result as chat bubbles: emergency first, then a threat answer, the issues of a
     multi-issue message, the route (why, where, time limit, steps, materials, cost), the
     grounding articles with 查看原文 buttons, the disclaimer. When the result asks, the
     question (with buttons) comes last."""
     kb = kb or open_knowledge()
-    messages: list[Message] = []
-    if result.emergency:
-        messages.append(Message(result.emergency.message))
+    messages = emergency_messages(result.emergency, kb)
     if result.facts.get("threat"):
         messages.extend(threat_messages(kb))
     if result.channel is None:
@@ -820,28 +831,32 @@ def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str
               kb: KnowledgeBase | None = None) -> FormStep:
     """Handle the citizen's reply to the question for ``fact``.
 
-    A usable answer (free text or a button) or 不清楚 fills the fact; 算了 ends the questions;
-    an emergency, an article request, a question about the route or the procedure, or a
-    correction of another fact is answered and the question asked again; otherwise the
-    answer counts as unusable: after MAX_FAILED_ANSWERS the bot explains why it needs the
-    fact, and once more it goes on without it.
+    An emergency in the reply (他们正在打我爸、算了不想活了) is answered first, whatever else the
+    reply is. A usable answer (free text or a button) or 不清楚 fills the fact; 算了 ends the
+    questions; an article request, a question about the route or the procedure, or a
+    correction of another fact is answered and the question asked again; an emergency that
+    answers nothing is followed by the question again; otherwise the answer counts as
+    unusable: after MAX_FAILED_ANSWERS the bot explains why it needs the fact, and once more
+    it goes on without it.
     """
     kb = kb or open_knowledge()
     today = today or dt.date.today()
     data = load_conversation()
     facts = dict(facts or {})
     slots: dict[str, Any] = {}
-    messages: list[Message] = []
+    urgent = emergency_messages(get_engine().emergency_in(text or ""), kb)
+    messages: list[Message] = list(urgent)
     if is_correction(text):
         corrected = {k: v for k, v in facts_stated(text, today, loose=True).items()
                      if k != fact and facts.get(k) != v}
         if corrected:
             facts.update(corrected)
-            return FormStep(corrected, [], next_fact(complaint, facts, asked, today, ranking))
+            return FormStep(corrected, messages,
+                            next_fact(complaint, facts, asked, today, ranking))
     parsed = parse_answer(fact, text, today)
     if parsed.status == "stop":
-        return FormStep({fact: UNKNOWN, "failed_answers": 0}, [Message(data.text("stop_noted"))],
-                        None)
+        return FormStep({fact: UNKNOWN, "failed_answers": 0},
+                        [*messages, Message(data.text("stop_noted"))], None)
     if parsed.status in ("value", "unknown"):
         slots.update({fact: parsed.value, "failed_answers": 0, "questions_asked": asked + 1})
         if fact == "what_happened" and parsed.status == "value":
@@ -857,6 +872,8 @@ def form_step(fact: str, text: str, *, intent: str | None = None, complaint: str
             messages.append(Message(data.text("unknown_noted")))
     else:
         aside = _aside(text, intent, channel, facts, today, events, kb)
+        if urgent and aside is None:  # the emergency was the reply: then the question again
+            aside = []
         if aside is not None:
             messages.extend(aside)
             if not wants_handoff(text, intent):
@@ -885,14 +902,10 @@ def _aside(text: str, intent: str | None, channel: str | None, facts: Mapping[st
            today: dt.date, events: list[dict] | None, kb: KnowledgeBase) -> list[Message] | None:
     """The answer to something said instead of an answer, or None.
 
-    Only what the text itself shows counts (an emergency, an article number, a follow-up or
-    procedure question that matches): the NLU intent of a short reply is not reliable.
+    Only what the text itself shows counts (an article number, a follow-up or procedure
+    question that matches; an emergency is answered before, by ``form_step``): the NLU intent
+    of a short reply is not reliable.
     """
-    engine = get_engine()
-    hits = engine.lexicon.match(normalize(text))
-    emergency = engine.emergency({h.concept for h in hits if not h.negated})
-    if emergency:
-        return [Message(emergency.message)]
     if wants_handoff(text):  # the words, not the intent of a short reply
         return handoff_messages(events or [], None, channel)
     if kb.find_citations(text) and "条" in text:
@@ -952,5 +965,6 @@ __all__ = [
     "question_message",
     "reply_for_result",
     "threat_messages",
+    "emergency_messages",
     "wants_handoff",
 ]

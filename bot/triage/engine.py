@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.deadlines import deadline_for, is_overdue
 from bot.knowledge import KnowledgeBase, open_knowledge
+from bot.triage import emergency as emergency_reading
 from bot.triage import facts as fact_extraction
 from bot.triage.classifier import ChannelClassifier, concept_tokens, load_classifier
 from bot.triage.classifier import load_settings as load_classifier_settings
@@ -118,7 +119,7 @@ class TriageEngine:
         decision = self.decide(present, ranking, explanation, decisive=not long_letter)
         top = ranking[0][1] if ranking and not chosen else 1.0
         if (decision.channel is not None and decision.rule is None
-                and not any(c in self.lexicon.concepts for c in present)
+                and not self._situation(present)
                 and (len(norm.text.strip()) < self.rules.setting("nlu_only_min_chars")
                      or top < self.classifier_settings.alone_min_probability)):
             explanation.append("没有识别出任何情况，分类器也拿不准：先问清楚")
@@ -159,9 +160,9 @@ class TriageEngine:
             issues=issues if len(issues) >= 2 else [],
             explanation=explanation,
         )
-        result.emergency = self.emergency(present)
+        result.emergency = self.emergency(present, hits, norm.text)
         if decision.channel is None:
-            if not missing or not any(c in self.lexicon.concepts for c in present):
+            if not missing or not self._situation(present):
                 result.missing = [self.question("what_happened")]
             result.reason = "还不能确定该走哪条渠道，需要先了解一个关键情况。"
             return result
@@ -356,15 +357,33 @@ class TriageEngine:
         return TriageResult(channel=None, missing=[self.question("what_happened")],
                             reason="请先描述遇到的问题。", explanation=explanation)
 
-    def emergency(self, present: set[str]) -> Emergency | None:
-        """The emergency advice for the concepts present, or None."""
-        for concept_id in present:
-            concept = self.lexicon.concepts.get(concept_id)
-            if concept and concept.group == "emergency":
-                kind = concept.sets.get("emergency", "danger")
-                spec = self.rules.emergency.get(kind) or self.rules.emergency["danger"]
-                return Emergency(kind, list(spec["hotlines"]), spec["message"])
-        return None
+    def emergency(self, present: set[str], hits: Sequence[Hit] = (), text: str = ""
+                  ) -> Emergency | None:
+        """The emergency advice for what the normalised ``text`` shows, or None.
+
+        Each emergency hit is read in its context (happening now or past, denied, who threatens
+        whom: bot/triage/emergency.py with rules.yaml ``emergency:``); only concepts in
+        ``present`` count.
+        """
+        concepts = self.lexicon.concepts
+        found = emergency_reading.read(
+            [h for h in hits if h.concept in present], text, self.rules.emergency,
+            {c.id: c.group for c in concepts.values()},
+            {c.id: c.sets.get("emergency") for c in concepts.values()
+             if c.group == "emergency"}, present)
+        return emergency_reading.advice(found, self.rules.emergency)
+
+    def _situation(self, present: set[str]) -> bool:
+        """Whether the text names something that bears on the channel: an emergency alone
+        (农药我已经买好了) says nothing about the route, it is answered and then asked about."""
+        return any(c in self.lexicon.concepts and self.lexicon.concepts[c].group != "emergency"
+                   for c in present)
+
+    def emergency_in(self, text: str) -> Emergency | None:
+        """The emergency advice for a raw message (a reply in the middle of the questions)."""
+        norm = normalize_with_info(text[:MAX_CHARS]).text
+        hits = self.lexicon.match(norm)
+        return self.emergency({h.concept for h in hits if not h.negated}, hits, norm)
 
     def _articles(self, channel: str, rule: Rule | None) -> list[str]:
         refs = [*(rule.articles if rule else ()), *self.channels[channel]["cite"]]

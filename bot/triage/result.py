@@ -36,9 +36,11 @@ class Deadline:
 class Emergency:
     """A threat to life or safety: the advice comes before any route."""
 
-    kind: str  # self_harm / violence / medical / danger
+    kind: str  # the situation said first (rules.yaml emergency.kinds: self_harm, violence …)
     hotlines: list[str]  # from knowledge/hotlines.yaml: 110, 120, 12356
     message: str
+    articles: list[str] = field(default_factory=list)  # references grounding the advice
+    kinds: list[str] = field(default_factory=list)  # every situation found, the first first
 
 
 @dataclass

@@ -12,6 +12,7 @@ import yaml
 
 from bot import config
 from bot.knowledge.loader import KnowledgeDataError
+from bot.triage import emergency as emergency_rules
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     ask: tuple[AskRule, ...]
     questions: dict[str, dict[str, Any]]
-    emergency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    emergency: emergency_rules.EmergencyRules = field(
+        default_factory=lambda: emergency_rules.parse(None, Path("rules.yaml")))
     issue_markers: tuple[str, ...] = ()
     exclude: tuple[tuple[Condition, tuple[str, ...]], ...] = ()  # facts that rule channels out
 
@@ -151,12 +153,7 @@ def load_rules(path: Path | None = None, concepts: Collection[str] = (),
         if raw.get("fact") not in questions:
             raise KnowledgeDataError(path, entry, f"questions 中没有 {raw.get('fact')}")
         ask.append(AskRule(raw["id"], cond, tuple(raw.get("channels") or ()), raw["fact"]))
-    emergency = dict(data.get("emergency") or {})
-    for kind, raw in emergency.items():
-        for number in raw.get("hotlines") or []:
-            if hotlines and number not in hotlines:
-                raise KnowledgeDataError(path, f"emergency.{kind}",
-                                         f"热线 {number} 不在 hotlines.yaml 中")
+    emergency = emergency_rules.parse(data.get("emergency"), path, concepts, hotlines)
     markers = tuple(str(m) for m in data.get("issue_markers") or ())
     exclude = []
     for index, raw in enumerate(data.get("exclude") or [], start=1):
