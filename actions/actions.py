@@ -113,6 +113,26 @@ class ActionQuoteArticle(Action):
         return []
 
 
+def route_json(turn: dialogue.TriageTurn) -> dict[str, Any] | None:
+    """The route of an answered (or asked) complaint, machine-readable: ``channel`` (a code of
+    legal-routes.md, or None while a deciding fact is asked), ``alternatives``, ``articles``,
+    ``issues`` (one per problem), ``emergency`` (its kind or None) and ``status``."""
+    result = turn.result
+    if result is None or turn.status not in (dialogue.STATUS_ANSWERED, dialogue.STATUS_ASKING):
+        return None
+    return {
+        "type": "route",
+        "status": turn.status,
+        "channel": result.channel,
+        "alternatives": list(result.alternatives),
+        "articles": list(result.articles),
+        "issues": [{"channel": i.channel, "alternatives": list(i.alternatives)}
+                   for i in result.issues],
+        "emergency": result.emergency.kind if result.emergency else None,
+        "asked": [q.fact for q in result.missing] if result.channel is None else [],
+    }
+
+
 class ActionTriage(Action):
     """Understand a message: answer a complaint, ask for a missing fact, answer a follow-up or
     procedure question, or clarify what was meant (then hand off).
@@ -144,6 +164,9 @@ class ActionTriage(Action):
             dispatcher.utter_message(text=TRIAGE_ERROR)
             return [SlotSet("triage_status", dialogue.STATUS_UNCLEAR)]
         utter(dispatcher, turn.messages)  # out_of_scope: the rules add utter_out_of_scope
+        route = route_json(turn)
+        if route is not None:  # for the website and the statistics: REST `custom`
+            dispatcher.utter_message(json_message=route)
         events: list[EventType] = [SlotSet("triage_status", turn.status),
                                    SlotSet("complaint", turn.complaint or None),
                                    SlotSet("unclear_turns", float(turn.unclear_turns)),

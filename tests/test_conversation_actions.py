@@ -57,8 +57,13 @@ def test_triage_answers_and_records_the_consultation():
                       SlotSet("channel", "admin_reconsideration"),
                       SlotSet("consultation_id", record_id)]
     assert messages[0]["text"].startswith("建议途径：行政复议")
-    assert messages[-1]["text"] == "这些信息对您有帮助吗？"
-    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/feedback_helpful",
+    assert messages[-2]["text"] == "这些信息对您有帮助吗？"
+    route = messages[-1]["custom"]  # the route, machine-readable, for the website (REST)
+    assert messages[-1]["text"] is None and route["type"] == "route"
+    assert route["channel"] == "admin_reconsideration" and route["status"] == "answered"
+    assert route["articles"] and all(isinstance(a, str) for a in route["articles"])
+    assert route["emergency"] is None and route["asked"] == []
+    assert [b["payload"] for b in messages[-2]["buttons"]] == ["/feedback_helpful",
                                                                "/feedback_unhelpful"]
     stored = consultations.get_consultation(int(record_id))
     assert stored.channel == "admin_reconsideration" and stored.feedback is None
@@ -71,7 +76,12 @@ def test_triage_asks_by_starting_the_form():
                       SlotSet("unclear_turns", 0.0),
                       SlotSet("complaint_ranking", [["civil_litigation", 0.9]]),
                       SlotSet("questions_asked", 0.0), SlotSet("failed_answers", 0.0)]
-    assert messages == []  # the form asks
+    # the form asks; the only message is the route data: not decided, the candidates named
+    assert [m["text"] for m in messages] == [None]
+    route = messages[0]["custom"]
+    assert route["status"] == "asking" and route["channel"] is None
+    assert set(route["alternatives"]) == {"commercial_arbitration", "civil_litigation"}
+    assert "arbitration_clause" in route["asked"]
 
 
 def test_triage_new_complaint_clears_the_facts_of_the_previous_one():

@@ -357,6 +357,8 @@ def history_from_events(events: Iterable[Mapping[str, Any]],
                             "timestamp": timestamp})
         elif kind == "bot":
             buttons = clean_buttons((event.get("data") or {}).get("buttons"))
+            if not (isinstance(text, str) and text.strip()) and not buttons:
+                continue  # machine-readable data only (the route as JSON): not a bubble
             buttons_seen.extend(buttons)
             for part in _split_like_rest(text, bool(buttons)):
                 entries.append({"role": "bot", "text": part, "buttons": [],

@@ -66,6 +66,7 @@ class ClassifierSettings:
     rule_max_chars: int
     rule_weight: float
     alone_min_probability: float
+    alone_max_chars: int
     route_questions: tuple[str, ...]
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -91,6 +92,7 @@ def load_settings(path: Path | None = None) -> ClassifierSettings:
             rule_max_chars=int(decision["rule_max_chars"]),
             rule_weight=float(decision["rule_weight"]),
             alone_min_probability=float(decision["alone_min_probability"]),
+            alone_max_chars=int(decision.get("alone_max_chars", 30)),
             route_questions=tuple(decision.get("route_questions") or ()), raw=data)
     except (KeyError, TypeError, ValueError) as exc:
         raise KnowledgeDataError(f"{path}: 格式不对（{exc!r}）") from exc

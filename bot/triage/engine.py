@@ -121,7 +121,8 @@ class TriageEngine:
         if (decision.channel is not None and decision.rule is None
                 and not self._situation(present)
                 and (len(norm.text.strip()) < self.rules.setting("nlu_only_min_chars")
-                     or top < self.classifier_settings.alone_min_probability)):
+                     or (top < self.classifier_settings.alone_min_probability
+                         and len(norm.text.strip()) < self.classifier_settings.alone_max_chars))):
             explanation.append("没有识别出任何情况，分类器也拿不准：先问清楚")
             decision = Decision(None, [], 0.0, decision.score, None, decision.scores,
                                 decision.contributions)

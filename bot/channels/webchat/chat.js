@@ -413,7 +413,10 @@
         body: JSON.stringify({ sender: state.sender, message: payload }),
       });
       typing.remove();
-      const list = Array.isArray(messages) ? messages : [];
+      // a message with neither text nor buttons is data for the website (the route as JSON)
+      const list = (Array.isArray(messages) ? messages : []).filter((message) =>
+        message && ((typeof message.text === "string" && message.text) ||
+                    (Array.isArray(message.buttons) && message.buttons.length)));
       list.forEach((message) => addBotMessage(message, true, true));
       if (!list.length) showNotice(state.labels.no_reply);
       return true;
