@@ -98,7 +98,10 @@ def test_form_with_buttons_then_answer_follow_up_and_feedback(rasa_server: dict,
     assert answer[0]["text"].startswith("建议途径：民事诉讼")
     assert "商事仲裁" not in answer[0]["text"]  # 没有仲裁约定 rules it out
     article_buttons = next(r for r in answer if r["text"].startswith("依据："))["buttons"]
-    feedback = answer[-1]
+    route = answer[-1]["custom"]  # the route as data for the website, after the bubbles
+    assert route["type"] == "route" and route["channel"] == "civil_litigation"
+    assert route["articles"] and "text" not in answer[-1]
+    feedback = answer[-2]
     assert feedback["text"] == "这些信息对您有帮助吗？"
     # the full text behind a 查看原文 button
     full = chat(rasa_server, sender, article_buttons[0]["payload"])
